@@ -1,0 +1,101 @@
+# minboot — plain GNU make.  make | make check | make demo | make install | make clean | V=1
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CACHE      ?= $(CURDIR)/.cache
+BUILD      := build
+ZLIB       := $(CACHE)/zlib
+KERNEL_DIR := $(CACHE)/kernel
+MUSLCC     ?= musl-gcc
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Debian packages the build, the demo and the tests need; scripts/deps installs what is missing.
+PKGS_BUILD := musl-tools make
+PKGS_TEST  := qemu-system-x86 cpio busybox-static kmod file util-linux
+
+WARN    := -Wall -Wextra -Werror
+CFLAGS  ?= -Os
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+           -I. -I$(ZLIB)/include -MMD -MP -DMINBOOT_PREFIX='"$(PREFIX)"'
+LDFLAGS += -static -Wl,--gc-sections -s
+
+LIB_SRCS  := $(wildcard common/*.c) $(wildcard modload/*.c) $(wildcard netcfg/*.c)
+INIT_SRCS := $(wildcard init/*.c)
+PACK_SRCS := $(wildcard pack/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+INIT_OBJS := $(INIT_SRCS:%.c=$(BUILD)/%.o)
+PACK_OBJS := $(PACK_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+LIBZ      := $(ZLIB)/lib/libz.a
+
+all: $(BUILD)/minboot-init $(BUILD)/minboot-pack $(BUILD)/modload $(BUILD)/netcfg
+
+# musl-gcc and zlib-for-musl come first: every object includes zlib.h through the library.
+$(LIBZ):
+	$(Q)scripts/deps packages $(PKGS_BUILD)
+	$(Q)scripts/deps zlib $(ZLIB)
+
+$(BUILD)/%.o: %.c | $(LIBZ)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(MUSLCC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libminboot.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/minboot-init: $(INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(MUSLCC) $(LDFLAGS) -o $@ $(INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ)
+
+# The packer is a host program; it is linked statically against the same musl zlib, so it runs
+# anywhere and needs no -dev package.
+$(BUILD)/minboot-pack: $(PACK_OBJS) $(BUILD)/libminboot.a $(LIBZ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(MUSLCC) $(LDFLAGS) -o $@ $(PACK_OBJS) $(BUILD)/libminboot.a $(LIBZ)
+
+$(BUILD)/modload $(BUILD)/netcfg: $(BUILD)/minboot-init
+	$(Q)ln -sf minboot-init $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminboot.a $(LIBZ)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(MUSLCC) $(CFLAGS) -static -o $@ $< $(BUILD)/libminboot.a $(LIBZ)
+
+kernel: $(KERNEL_DIR)/vmlinuz
+$(KERNEL_DIR)/vmlinuz:
+	$(Q)scripts/deps packages $(PKGS_TEST)
+	$(Q)scripts/deps kernel $(KERNEL_DIR)
+
+check: all $(UNIT_BINS) $(KERNEL_DIR)/vmlinuz
+	$(Q)scripts/deps packages $(PKGS_TEST)
+	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) tests/run-all $(UNIT_BINS)
+
+demo: all $(KERNEL_DIR)/vmlinuz
+	$(Q)scripts/deps packages $(PKGS_TEST)
+	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) qemu-scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/minboot \
+		$(DESTDIR)$(PREFIX)/share/minboot $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/minboot-pack $(DESTDIR)$(PREFIX)/bin/minboot-pack
+	install -m 0755 $(BUILD)/minboot-init $(DESTDIR)$(PREFIX)/lib/minboot/minboot-init
+	ln -sf ../lib/minboot/minboot-init $(DESTDIR)$(PREFIX)/sbin/modload
+	ln -sf ../lib/minboot/minboot-init $(DESTDIR)$(PREFIX)/sbin/netcfg
+	cp -R rootfs-overlay $(DESTDIR)$(PREFIX)/share/minboot/
+	install -m 0755 qemu-scripts/run $(DESTDIR)$(PREFIX)/bin/minboot-run
+	install -m 0644 man/minboot-pack.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/minboot-init.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(CACHE)
+
+.PHONY: all check demo install clean distclean kernel
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

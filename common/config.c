@@ -1,0 +1,272 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "common/log.h"
+
+typedef int (*setter)(struct config *c, const char *key, const char *val, char *err, size_t n);
+
+struct key_def {
+	struct config_key k;
+	setter set;
+};
+
+static int bad(char *err, size_t n, const char *key, const char *val, const char *why)
+{
+	snprintf(err, n, "bad value for %s: '%s' (%s)", key, val ? val : "", why);
+	return -EINVAL;
+}
+
+static int copy(char *dst, size_t dstlen, const char *key, const char *val, char *err, size_t n)
+{
+	if (!val)
+		return bad(err, n, key, val, "a value is required");
+	if (strlen(val) >= dstlen)
+		return bad(err, n, key, val, "too long");
+	strcpy(dst, val);
+	return 1;
+}
+
+/* Append to a comma-joined list: several modules-load= add up, as for systemd and dracut. */
+static int append(char *dst, size_t dstlen, const char *key, const char *val, char *err, size_t n)
+{
+	size_t l = strlen(dst);
+
+	if (!val || !*val)
+		return bad(err, n, key, val, "a value is required");
+	if (l + strlen(val) + 2 > dstlen)
+		return bad(err, n, key, val, "too long");
+	if (l)
+		dst[l++] = ',';
+	strcpy(dst + l, val);
+	return 1;
+}
+
+static int set_payload(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	return copy(c->payload, sizeof(c->payload), key, val, err, n);
+}
+
+static int set_shutdown(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	static const char *const names[] = { "poweroff", "reboot", "halt" };
+	unsigned i;
+
+	for (i = 0; val && i < 3; i++) {
+		if (!strcmp(val, names[i])) {
+			c->shutdown = (enum shutdown_mode)i;
+			return 1;
+		}
+	}
+	return bad(err, n, key, val, "poweroff, reboot or halt");
+}
+
+static int parse_seconds(const char *val, unsigned *ms)
+{
+	char *end;
+	double d;
+
+	if (!val || !*val)
+		return -EINVAL;
+	d = strtod(val, &end);
+	if (*end == 's' && end[1] == '\0')
+		end++;
+	if (*end || d < 0 || d > 86400)
+		return -EINVAL;
+	*ms = (unsigned)(d * 1000 + 0.5);
+	return 0;
+}
+
+static int set_stop_timeout(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	if (parse_seconds(val, &c->stop_timeout_ms))
+		return bad(err, n, key, val, "seconds, 0 to 86400");
+	return 1;
+}
+
+static int set_log(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	static const char *const names[] = { "err", "warn", "info", "debug" };
+	int i;
+
+	for (i = 0; val && i < 4; i++) {
+		if (!strcmp(val, names[i])) {
+			c->log_level = i;
+			return 1;
+		}
+	}
+	return bad(err, n, key, val, "err, warn, info or debug");
+}
+
+static int set_quiet(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	(void)key, (void)val, (void)err, (void)n;
+	c->log_level = LOG_WARN;
+	return 0; /* the kernel's too: not exclusively ours */
+}
+
+static int set_rw(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	(void)val, (void)err, (void)n;
+	c->rw = !strcmp(key, "rw");
+	return 0; /* the kernel reads it too */
+}
+
+static int set_env(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	const char *name = key + strlen("minboot.env.");
+	int i, len;
+
+	if (!*name || strchr(name, '=') || !val)
+		return bad(err, n, key, val, "minboot.env.NAME=value");
+	for (i = 0; i < c->nenv; i++) { /* a later setting of the same name wins */
+		len = strlen(name);
+		if (!strncmp(c->env[i], name, len) && c->env[i][len] == '=')
+			break;
+	}
+	if (i == CONFIG_MAX_ENV)
+		return bad(err, n, key, val, "too many minboot.env variables");
+	if ((size_t)snprintf(c->env[i], sizeof(c->env[i]), "%s=%s", name, val) >= sizeof(c->env[i]))
+		return bad(err, n, key, val, "too long");
+	if (i == c->nenv)
+		c->nenv++;
+	return 1;
+}
+
+static int set_modules_load(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	return append(c->modules_load, sizeof(c->modules_load), key, val, err, n);
+}
+
+static int set_blacklist(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	append(c->blacklist, sizeof(c->blacklist), key, val, err, n);
+	return 0; /* the kernel also reads module_blacklist=, and modprobe.blacklist is kmod's */
+}
+
+static int set_ip(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	if (c->nip >= CONFIG_MAX_IP)
+		return bad(err, n, key, val, "too many ip= parameters");
+	if (copy(c->ip[c->nip], sizeof(c->ip[0]), key, val, err, n) < 0)
+		return -EINVAL;
+	c->nip++;
+	return 0; /* the kernel's own syntax: harmless for it to see too */
+}
+
+static int set_nameserver(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	return append(c->nameserver, sizeof(c->nameserver), key, val, err, n) < 0 ? -EINVAL : 0;
+}
+
+static int set_neednet(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	if (!val || !strcmp(val, "1"))
+		c->neednet = 1;
+	else if (!strcmp(val, "0"))
+		c->neednet = 0;
+	else
+		return bad(err, n, key, val, "0 or 1");
+	return 0;
+}
+
+static const struct key_def keys[] = {
+	{ { "minboot.payload", "CMD ARGS", "the payload's command line (quotes group words)" }, set_payload },
+	{ { "minboot.shutdown", "poweroff|reboot|halt", "what to do once everything has stopped (default poweroff)" }, set_shutdown },
+	{ { "minboot.stop-timeout", "SECONDS", "grace between SIGTERM and SIGKILL at shutdown (default 10)" }, set_stop_timeout },
+	{ { "minboot.log", "err|warn|info|debug", "how much the init says on the console (default info)" }, set_log },
+	{ { "minboot.env.*", "VALUE", "minboot.env.NAME=VALUE adds NAME to the payload's environment" }, set_env },
+	{ { "quiet", "", "log warnings and errors only (also the kernel's)" }, set_quiet },
+	{ { "rw", "", "remount / read-write if it is not (the default for minboot)" }, set_rw },
+	{ { "ro", "", "leave / as the kernel mounted it" }, set_rw },
+	{ { "modules-load", "MOD[,MOD]", "load these modules at boot (also rd.modules-load=)" }, set_modules_load },
+	{ { "rd.modules-load", "MOD[,MOD]", "same as modules-load=" }, set_modules_load },
+	{ { "modprobe.blacklist", "MOD[,MOD]", "never load these modules" }, set_blacklist },
+	{ { "ip", "SPEC", "network configuration, the kernel's nfsroot syntax (repeatable)" }, set_ip },
+	{ { "nameserver", "ADDR", "DNS server for /etc/resolv.conf (repeatable)" }, set_nameserver },
+	{ { "rd.neednet", "0|1", "bring the network up even without ip=" }, set_neednet },
+	{ { NULL, NULL, NULL }, NULL },
+};
+
+const struct config_key *config_key_at(int i)
+{
+	return i >= 0 && i < (int)(sizeof(keys) / sizeof(keys[0])) - 1 ? &keys[i].k : NULL;
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->shutdown = SHUTDOWN_POWEROFF;
+	c->stop_timeout_ms = 10000;
+	c->log_level = LOG_INFO;
+	c->rw = -1;
+}
+
+static int key_matches(const char *pattern, const char *key)
+{
+	size_t l = strlen(pattern);
+
+	if (l && pattern[l - 1] == '*')
+		return !strncmp(pattern, key, l - 1);
+	return !strcmp(pattern, key);
+}
+
+int config_apply(struct config *c, const char *key, const char *val, char *err, size_t errlen)
+{
+	const struct key_def *d;
+
+	for (d = keys; d->k.name; d++)
+		if (key_matches(d->k.name, key))
+			return d->set(c, key, val, err, errlen);
+	/* A typo in our own namespace must not pass silently; everything else is the kernel's. */
+	if (!strncmp(key, "minboot.", 8)) {
+		snprintf(err, errlen, "unknown parameter %s", key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_apply_cmdline(struct config *c, const struct cmdline *cl, char *err, size_t errlen)
+{
+	int i, r;
+
+	for (i = 0; i < cl->nparams; i++) {
+		r = config_apply(c, cl->params[i].key, cl->params[i].val, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (cl->has_dashdash && cl->argc > 0) {
+		for (i = 0; i <= cl->argc; i++)
+			c->payload_override[i] = cl->argv[i];
+		c->has_override = 1;
+	}
+	c->cmdline = cl;
+	return 0;
+}
+
+int config_apply_file(struct config *c, char *text, char *err, size_t errlen)
+{
+	char *line, *next, *eq, why[CONFIG_STR / 4];
+	int lineno = 0, r;
+
+	for (line = text; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line += strspn(line, " \t");
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (eq)
+			*eq++ = '\0';
+		r = config_apply(c, line, eq, why, sizeof(why));
+		if (r < 0) {
+			snprintf(err, errlen, "line %d: %s", lineno, why);
+			return r;
+		}
+	}
+	return 0;
+}

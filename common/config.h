@@ -1,0 +1,55 @@
+/* The init's settings: built-in defaults < /etc/minboot.conf < kernel command line < "--" argv.
+ * The key table lives here so the packer's --set validates with exactly the init's rules. */
+#ifndef MINBOOT_CONFIG_H
+#define MINBOOT_CONFIG_H
+#include <stddef.h>
+
+#include "common/cmdline.h"
+
+enum shutdown_mode { SHUTDOWN_POWEROFF, SHUTDOWN_REBOOT, SHUTDOWN_HALT };
+
+#define CONFIG_MAX_ENV  32
+#define CONFIG_MAX_IP   8
+#define CONFIG_STR      1024
+
+struct config {
+	char payload[CONFIG_STR];          /* minboot.payload: command line of the payload */
+	char *payload_override[CMDLINE_MAX_ARGS + 1]; /* from "--": replaces payload argv when set */
+	int has_override;
+	enum shutdown_mode shutdown;        /* minboot.shutdown */
+	unsigned stop_timeout_ms;           /* minboot.stop-timeout (seconds on the command line) */
+	int log_level;                      /* quiet / minboot.log */
+	int rw;                             /* rw (1) / ro (0) / unset (-1) */
+	int nenv;
+	char env[CONFIG_MAX_ENV][CONFIG_STR / 4]; /* minboot.env.NAME=value, as "NAME=value" */
+	char modules_load[CONFIG_STR];      /* modules-load= / rd.modules-load=, comma-joined */
+	char blacklist[CONFIG_STR];         /* modprobe.blacklist=, comma-joined */
+	int nip;
+	char ip[CONFIG_MAX_IP][256];        /* each ip= as given */
+	char nameserver[CONFIG_STR / 4];    /* nameserver=, comma-joined */
+	int neednet;                        /* rd.neednet */
+	const struct cmdline *cmdline;      /* the whole command line, for module.param= */
+};
+
+void config_defaults(struct config *c);
+
+/* Apply one key.  Returns 1 when the key is ours and was applied, 0 when it is not ours (the
+ * kernel's, or a module parameter), or -EINVAL with a reason in err. */
+int config_apply(struct config *c, const char *key, const char *val, char *err, size_t errlen);
+
+/* Apply every parameter of a parsed command line; the first error stops and is returned. */
+int config_apply_cmdline(struct config *c, const struct cmdline *cl, char *err, size_t errlen);
+
+/* Parse /etc/minboot.conf text in place: "key=value" lines (value to the end of the line, no
+ * quoting), '#' comments, blank lines.  Errors name the line. */
+int config_apply_file(struct config *c, char *text, char *err, size_t errlen);
+
+/* The key table, for --help, the README and the man page. */
+struct config_key {
+	const char *name;       /* a trailing '*' matches a prefix (minboot.env.*) */
+	const char *arg;        /* "" for a bare flag */
+	const char *help;
+};
+const struct config_key *config_key_at(int i); /* NULL past the end */
+
+#endif

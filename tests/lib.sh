@@ -1,0 +1,15 @@
+# Shared helpers for tests/t-*.sh.  Source it: . tests/lib.sh
+BUILD=${BUILD:-build}
+KERNEL_DIR=${KERNEL_DIR:-.cache/kernel}
+TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/minboot-test.XXXXXX")
+trap 'rm -rf "$TMPROOT"' EXIT
+t_fails=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; t_fails=$((t_fails + 1)); }
+skip() { echo "SKIP: $*"; }
+# check NAME CMD...: PASS when CMD succeeds
+check() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# has FILE PATTERN: grep -q with the output shown on failure
+has() { grep -q -- "$2" "$1" || { echo "  expected '$2' in $1:"; sed 's/^/  | /' "$1" | tail -n 40; return 1; }; }
+hasnt() { ! grep -q -- "$2" "$1" || { echo "  did not expect '$2' in $1:"; grep -- "$2" "$1" | sed 's/^/  | /'; return 1; }; }
+t_done() { [ "$t_fails" -eq 0 ]; }
