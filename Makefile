@@ -26,9 +26,9 @@ LDFLAGS += -static -Wl,--gc-sections -s
 LIB_SRCS  := $(wildcard common/*.c) $(wildcard modload/*.c) $(wildcard netcfg/*.c)
 INIT_SRCS := $(wildcard init/*.c)
 PACK_SRCS := $(wildcard pack/*.c)
-LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-INIT_OBJS := $(INIT_SRCS:%.c=$(BUILD)/%.o)
-PACK_OBJS := $(PACK_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+INIT_OBJS := $(INIT_SRCS:%.c=$(BUILD)/obj/%.o)
+PACK_OBJS := $(PACK_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 LIBZ      := $(ZLIB)/lib/libz.a
@@ -40,7 +40,7 @@ $(LIBZ):
 	$(Q)scripts/deps packages $(PKGS_BUILD)
 	$(Q)scripts/deps zlib $(ZLIB)
 
-$(BUILD)/%.o: %.c | $(LIBZ)
+$(BUILD)/obj/%.o: %.c | $(LIBZ)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(MUSLCC) $(CFLAGS) -c -o $@ $<

@@ -1,0 +1,217 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pack/pack.h"
+
+char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		abort(); /* the packer is a host tool: out of memory is the end */
+	return d;
+}
+
+/* Absolute, no ".", "..", empty components or trailing slash.  ".." is refused, never resolved:
+ * a destination that tries to climb out of the image is a mistake to report. */
+int path_normalise(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0, l;
+	const char *c = in, *e;
+
+	if (*in != '/')
+		return -EINVAL;
+	while (*c) {
+		while (*c == '/')
+			c++;
+		if (!*c)
+			break;
+		e = strchrnul(c, '/');
+		l = e - c;
+		if (l == 1 && c[0] == '.') {
+			c = e;
+			continue;
+		}
+		if (l == 2 && c[0] == '.' && c[1] == '.')
+			return -EINVAL;
+		if (o + l + 2 > outlen)
+			return -ENAMETOOLONG;
+		out[o++] = '/';
+		memcpy(out + o, c, l);
+		o += l;
+		c = e;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return 0;
+}
+
+static struct entry *plan_new(struct plan *p, const char *dst, enum entry_type t, mode_t perm,
+			      const char *why, int *r)
+{
+	char norm[4096];
+	struct entry *e;
+
+	*r = path_normalise(dst, norm, sizeof(norm));
+	if (*r < 0)
+		return NULL;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 256;
+		p->v = realloc(p->v, p->cap * sizeof(*p->v));
+		if (!p->v)
+			abort();
+	}
+	e = &p->v[p->n++];
+	memset(e, 0, sizeof(*e));
+	e->dst = xstrdup(norm);
+	e->type = t;
+	e->perm = perm & 07777;
+	e->why = why;
+	e->seq = p->n;
+	return e;
+}
+
+int plan_add_dir(struct plan *p, const char *dst, mode_t perm, const char *why)
+{
+	int r;
+
+	plan_new(p, dst, E_DIR, perm, why, &r);
+	return r;
+}
+
+int plan_add_file(struct plan *p, const char *dst, const char *src, mode_t perm, const char *why)
+{
+	int r;
+	struct entry *e = plan_new(p, dst, E_FILE, perm, why, &r);
+
+	if (e)
+		e->src = xstrdup(src);
+	return r;
+}
+
+int plan_add_data(struct plan *p, const char *dst, const void *data, size_t len, mode_t perm,
+		  const char *why)
+{
+	int r;
+	struct entry *e = plan_new(p, dst, E_FILE, perm, why, &r);
+
+	if (e) {
+		e->data = malloc(len + 1);
+		if (!e->data)
+			abort();
+		memcpy(e->data, data, len);
+		e->data[len] = '\0';
+		e->len = len;
+	}
+	return r;
+}
+
+int plan_add_symlink(struct plan *p, const char *dst, const char *target, const char *why)
+{
+	int r;
+	struct entry *e = plan_new(p, dst, E_SYMLINK, 0777, why, &r);
+
+	if (e) {
+		e->data = xstrdup(target);
+		e->len = strlen(target);
+	}
+	return r;
+}
+
+int plan_add_chr(struct plan *p, const char *dst, unsigned major, unsigned minor, mode_t perm,
+		 const char *why)
+{
+	int r;
+	struct entry *e = plan_new(p, dst, E_CHR, perm, why, &r);
+
+	if (e) {
+		e->major = major;
+		e->minor = minor;
+	}
+	return r;
+}
+
+const struct entry *plan_find(const struct plan *p, const char *dst)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].dst, dst))
+			return &p->v[i];
+	return NULL;
+}
+
+/* Sort so that a directory comes before what it holds ("/a" < "/a/b" < "/a-b"): compare with
+ * '/' ranking below every other byte. */
+static int path_cmp(const char *a, const char *b)
+{
+	for (; *a && *a == *b; a++, b++)
+		;
+	if (*a == *b)
+		return 0;
+	if (*a == '/')
+		return *b ? -1 : 1;
+	if (*b == '/')
+		return *a ? 1 : -1;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+static int entry_cmp(const void *x, const void *y)
+{
+	const struct entry *a = x, *b = y;
+	int c = path_cmp(a->dst, b->dst);
+
+	if (c == 0)
+		return a->seq < b->seq ? -1 : a->seq > b->seq;
+	return c;
+}
+
+static int add_parents(struct plan *p)
+{
+	size_t i, n = p->n;
+	char buf[4096], *s;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		strcpy(buf, p->v[i].dst);
+		while ((s = strrchr(buf, '/')) && s != buf) {
+			*s = '\0';
+			r = plan_add_dir(p, buf, 0755, "parent directory");
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Later entries for the same path win (the user's --file over the default overlay), except that
+ * an implicit parent directory never replaces anything. */
+int plan_finish(struct plan *p)
+{
+	size_t i, o = 0;
+	int r = add_parents(p);
+
+	if (r < 0)
+		return r;
+	qsort(p->v, p->n, sizeof(*p->v), entry_cmp);
+	for (i = 0; i < p->n; i++) {
+		if (o > 0 && !strcmp(p->v[o - 1].dst, p->v[i].dst)) {
+			if (p->v[i].type == E_DIR && !strcmp(p->v[i].why, "parent directory"))
+				continue;
+			p->v[o - 1] = p->v[i];
+			continue;
+		}
+		p->v[o++] = p->v[i];
+	}
+	p->n = o;
+	/* A directory entry replaced by a non-directory would orphan its children: refuse. */
+	for (i = 0; i + 1 < p->n; i++) {
+		size_t l = strlen(p->v[i].dst);
+		if (p->v[i].type != E_DIR && !strncmp(p->v[i].dst, p->v[i + 1].dst, l) &&
+		    p->v[i + 1].dst[l] == '/')
+			return -ENOTDIR;
+	}
+	return 0;
+}

@@ -1,0 +1,62 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pack/pack.h"
+
+int file_read_all(const char *path, char **out, size_t *len, size_t max)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size > max) {
+		n = errno ? -errno : -EFBIG;
+		close(fd);
+		return (int)n;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf)
+		abort();
+	while (got < (size_t)st.st_size && (n = read(fd, buf + got, st.st_size - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+/* The output is written beside its final name and renamed into place only when complete, so a
+ * failed pack leaves the previous output intact. */
+int out_open_tmp(const char *out, char *tmp, size_t tmplen)
+{
+	int fd;
+
+	if ((size_t)snprintf(tmp, tmplen, "%s.tmp.XXXXXX", out) >= tmplen)
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	fchmod(fd, 0644); /* not mkstemp's 0600, and independent of the umask */
+	return fd;
+}
+
+int out_commit(int fd, const char *tmp, const char *out)
+{
+	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, out) < 0) {
+		int r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
