@@ -14,13 +14,13 @@ Q := @
 endif
 
 # Debian packages the build, the demo and the tests need; scripts/deps installs what is missing.
-PKGS_BUILD := musl-tools make
+PKGS_BUILD := musl-tools make linux-libc-dev
 PKGS_TEST  := qemu-system-x86 cpio busybox-static kmod file util-linux
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -Os
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-           -I. -I$(ZLIB)/include -MMD -MP -DMINBOOT_PREFIX='"$(PREFIX)"'
+           -I. -I$(ZLIB)/include -isystem $(BUILD)/kinc -MMD -MP -DMINBOOT_PREFIX='"$(PREFIX)"'
 LDFLAGS += -static -Wl,--gc-sections -s
 
 LIB_SRCS  := $(wildcard common/*.c) $(wildcard modload/*.c) $(wildcard netcfg/*.c)
@@ -40,7 +40,17 @@ $(LIBZ):
 	$(Q)scripts/deps packages $(PKGS_BUILD)
 	$(Q)scripts/deps zlib $(ZLIB)
 
-$(BUILD)/obj/%.o: %.c | $(LIBZ)
+# musl-gcc sees only musl's headers; the kernel's UAPI headers (linux/, asm/) come from
+# linux-libc-dev through a directory of links, so glibc's headers never mix in.
+KINC_STAMP := $(BUILD)/kinc/.stamp
+$(KINC_STAMP): | $(LIBZ)
+	$(Q)mkdir -p $(BUILD)/kinc
+	$(Q)ln -sfn /usr/include/linux $(BUILD)/kinc/linux
+	$(Q)ln -sfn /usr/include/asm-generic $(BUILD)/kinc/asm-generic
+	$(Q)ln -sfn /usr/include/$$(gcc -print-multiarch)/asm $(BUILD)/kinc/asm
+	$(Q)touch $@
+
+$(BUILD)/obj/%.o: %.c | $(LIBZ) $(KINC_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(MUSLCC) $(CFLAGS) -c -o $@ $<
@@ -61,7 +71,7 @@ $(BUILD)/minboot-pack: $(PACK_OBJS) $(BUILD)/libminboot.a $(LIBZ)
 $(BUILD)/modload $(BUILD)/netcfg: $(BUILD)/minboot-init
 	$(Q)ln -sf minboot-init $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminboot.a $(LIBZ)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminboot.a $(LIBZ) | $(KINC_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(MUSLCC) $(CFLAGS) -static -o $@ $< $(BUILD)/libminboot.a $(LIBZ)

@@ -1,6 +1,8 @@
 /* Step 2: defaults < /etc/minboot.conf (written by the packer) < /proc/cmdline < "--" argv. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,6 +36,19 @@ static int read_small(const char *path, char *buf, size_t size)
 	return (int)n;
 }
 
+/* MINBOOT_CMDLINE in PID 1's environment stands in for /proc/cmdline: the seam the PID-namespace
+ * tests use, since a namespace shares the host's /proc/cmdline.  (The kernel passes unknown
+ * NAME=value parameters to init's environment, so this gives nobody anything new.) */
+static int read_cmdline(char *buf, size_t size)
+{
+	const char *env = getenv("MINBOOT_CMDLINE");
+
+	if (!env)
+		return read_small("/proc/cmdline", buf, size);
+	snprintf(buf, size, "%s", env);
+	return 0;
+}
+
 void step_config(struct init_state *st)
 {
 	char why[256];
@@ -45,7 +60,7 @@ void step_config(struct init_state *st)
 		return fatal_set(st, "unable to read %s: %s", CONF_PATH, strerror(-r));
 	if (r == 0 && config_apply_file(&st->cfg, st->conf_buf, why, sizeof(why)) < 0)
 		return fatal_set(st, "%s: %s", CONF_PATH, why);
-	r = read_small("/proc/cmdline", st->cmdline_buf, sizeof(st->cmdline_buf));
+	r = read_cmdline(st->cmdline_buf, sizeof(st->cmdline_buf));
 	if (r < 0 && r != -EFBIG)
 		return fatal_set(st, "unable to read /proc/cmdline: %s", strerror(-r));
 	if (cmdline_parse(st->cmdline_buf, &st->cmdline) < 0)
