@@ -71,10 +71,14 @@ $(BUILD)/minboot-pack: $(PACK_OBJS) $(BUILD)/libminboot.a $(LIBZ)
 $(BUILD)/modload $(BUILD)/netcfg: $(BUILD)/minboot-init
 	$(Q)ln -sf minboot-init $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libminboot.a $(LIBZ) | $(KINC_STAMP)
+# Unit tests link the packer's objects too (all but its main).
+$(BUILD)/libpack.a: $(filter-out %/main.o,$(PACK_OBJS))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpack.a $(BUILD)/libminboot.a $(LIBZ) | $(KINC_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(MUSLCC) $(CFLAGS) -static -o $@ $< $(BUILD)/libminboot.a $(LIBZ)
+	$(Q)$(MUSLCC) $(CFLAGS) -static -o $@ $< $(BUILD)/libpack.a $(BUILD)/libminboot.a $(LIBZ)
 
 kernel: $(KERNEL_DIR)/vmlinuz
 $(KERNEL_DIR)/vmlinuz:
