@@ -1,6 +1,7 @@
 /* minboot's PID 1: the whole boot on one screen.  PID 1 never exits: a step that cannot go on
  * sets st.fatal, the remaining boot steps are skipped and the machine is shut down with the
  * reason on the console. */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -9,13 +10,27 @@
 
 static struct init_state st; /* large: keep it off the stack */
 
+/* Outside PID 1 the binary only describes itself. */
+static int describe(int argc, char **argv)
+{
+	const struct config_key *k;
+	int i;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "--keys"))) {
+		printf("minboot-init: PID 1 of a minboot appliance. Settings (kernel command line, "
+		       "/etc/minboot.conf):\n");
+		for (i = 0; (k = config_key_at(i)); i++)
+			printf("  %s%s%s\n      %s\n", k->name, *k->arg ? "=" : "", k->arg, k->help);
+		return 0;
+	}
+	err("the init must run as PID 1 (the kernel's /init); see minboot-init(8) or --help");
+	return 100;
+}
+
 int init_main(int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	if (getpid() != 1) {
-		err("the init must run as PID 1 (the kernel's /init); see minboot-init(8)");
-		return 100;
-	}
+	if (getpid() != 1)
+		return describe(argc, argv);
 	step_early(&st);
 	step_config(&st);
 	if (!st.fatal[0])

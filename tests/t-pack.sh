@@ -1,0 +1,64 @@
+#!/bin/sh
+# The packer end to end: what cpio(1) lists and extracts, byte-identical repacks, refused inputs.
+. tests/lib.sh
+PACK=$BUILD/minboot-pack
+BB=$(command -v busybox) || { fail "pack: busybox-static missing"; exit 1; }
+command -v cpio >/dev/null || { fail "pack: cpio missing"; exit 1; }
+
+printf 'echo hi\n' > "$TMPROOT/check.sh"
+img=$TMPROOT/a.img
+"$PACK" -o "$img" --file "$BB:/bin/busybox" --file "$TMPROOT/check.sh:/check.sh" \
+	--payload '/bin/busybox sh /check.sh one two' 2>/dev/null
+zcat "$img" | cpio -it > "$TMPROOT/list" 2>/dev/null
+check "pack: cpio -it lists /init" grep -qx init "$TMPROOT/list"
+check "pack: cpio -it lists the --file entries" sh -c "grep -qx bin/busybox '$TMPROOT/list' && grep -qx check.sh '$TMPROOT/list'"
+check "pack: /dev/console node present" grep -qx dev/console "$TMPROOT/list"
+mkdir "$TMPROOT/x" && (cd "$TMPROOT/x" && zcat "$img" | cpio -idm --no-absolute-filenames 2>/dev/null)
+check "pack: extracted busybox is byte-identical" cmp -s "$BB" "$TMPROOT/x/bin/busybox"
+check "pack: extracted init is byte-identical" cmp -s "$BUILD/minboot-init" "$TMPROOT/x/init"
+check "pack: payload recorded in /etc/minboot.conf" grep -qx "minboot.payload=/bin/busybox sh /check.sh one two" "$TMPROOT/x/etc/minboot.conf"
+check "pack: default overlay laid in" grep -q '^root:x:0:0' "$TMPROOT/x/etc/passwd"
+
+# Reproducible: other copies, other mtimes, other umask, other working directory.
+mkdir -p "$TMPROOT/c1" "$TMPROOT/c2"
+cp "$BB" "$TMPROOT/c1/bb"; cp "$TMPROOT/check.sh" "$TMPROOT/c1/check.sh"
+cp "$BB" "$TMPROOT/c2/bb"; cp "$TMPROOT/check.sh" "$TMPROOT/c2/check.sh"
+touch -d '2001-01-01' "$TMPROOT/c1/bb" "$TMPROOT/c1/check.sh"
+chmod 700 "$TMPROOT/c2/check.sh"; chmod 755 "$TMPROOT/c1/check.sh"
+abs=$(cd "$BUILD" && pwd)/minboot-pack
+(cd "$TMPROOT/c1" && umask 022 && "$abs" -o ../r1.img --file bb:/bin/busybox --file check.sh:/check.sh --payload '/bin/busybox sh /check.sh' 2>/dev/null)
+(cd "$TMPROOT/c2" && umask 077 && "$abs" -o ../r2.img --file bb:/bin/busybox --file check.sh:/check.sh --payload '/bin/busybox sh /check.sh' 2>/dev/null)
+check "pack: same inputs give byte-identical images" cmp -s "$TMPROOT/r1.img" "$TMPROOT/r2.img"
+SOURCE_DATE_EPOCH=1700000000 "$PACK" -o "$TMPROOT/e.img" --file "$BB:/bin/busybox" 2>/dev/null
+check "pack: SOURCE_DATE_EPOCH sets mtimes" sh -c "zcat '$TMPROOT/e.img' | cpio -itv --quiet 2>/dev/null | grep -q 'Nov 14  2023 init'"
+check "pack: mtimes are 0 without SOURCE_DATE_EPOCH" sh -c "zcat '$img' | cpio -itv --quiet 2>/dev/null | grep -q 'Jan  1  1970 init'"
+"$PACK" -o "$TMPROOT/n.img" --compress none --file "$BB:/bin/busybox" 2>/dev/null
+check "pack: --compress none writes a plain newc archive" sh -c "cpio -it < '$TMPROOT/n.img' 2>/dev/null | grep -qx bin/busybox"
+
+# ELF dependencies come along: interpreter and libraries of a dynamic binary.
+"$PACK" --print --file /bin/ls:/bin/ls --payload 'sh -c true' > "$TMPROOT/print" 2>&1
+check "pack: --print shows the interpreter" grep -q '/lib64/ld-linux-x86-64.so.2 .*needed by /bin/ls' "$TMPROOT/print"
+check "pack: --print shows libc" grep -q '/libc.so.6 .*needed by' "$TMPROOT/print"
+check "pack: --payload takes the program from the host PATH" grep -q 'bin/sh .*--payload' "$TMPROOT/print"
+
+# Refused inputs: a message naming the input, a non-zero status, the old output untouched.
+cp "$img" "$TMPROOT/keep.img"
+refuse() { # refuse NAME EXPECTED-MESSAGE ARGS...
+	name=$1 msg=$2; shift 2
+	"$PACK" -o "$img" "$@" > "$TMPROOT/refuse.out" 2>&1
+	r=$?
+	check "pack: refuses $name (status $r)" sh -c "[ $r -ne 0 ] && grep -q -- \"$msg\" '$TMPROOT/refuse.out' && cmp -s '$img' '$TMPROOT/keep.img'"
+	[ $r -ne 0 ] || cat "$TMPROOT/refuse.out"
+}
+refuse "a missing file" "/nonexistent/file" --file /nonexistent/file:/x
+refuse "a destination escaping the image" "bad destination" --file "$TMPROOT/check.sh:/../../etc/x"
+refuse "a relative source without destination" "give the destination" --file check.sh
+refuse "a payload missing on the host" "no-such-program-here" --payload 'no-such-program-here --x'
+refuse "a bad --set value" "bad value for minboot.shutdown" --set minboot.shutdown=never
+refuse "an unknown --set key" "unknown parameter minboot.nope" --set minboot.nope=1
+refuse "a missing overlay" "/nonexistent/overlay" --overlay /nonexistent/overlay
+refuse "an unknown option" "unknown option --frobnicate" --frobnicate
+"$PACK" -o /nonexistent/dir/out.img --file "$BB:/bin/busybox" > "$TMPROOT/refuse.out" 2>&1
+check "pack: refuses a missing output directory" sh -c "[ $? -ne 0 ] && grep -q /nonexistent/dir/out.img '$TMPROOT/refuse.out'"
+check "pack: no temporary files left behind" sh -c "! ls '$TMPROOT' | grep -q '\.tmp\.'"
+t_done
