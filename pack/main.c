@@ -49,13 +49,18 @@ static int exe_dir(char *out, size_t len)
 	return 0;
 }
 
-/* Found beside the packer (the build tree), else where make install put it. */
+/* Found beside the packer (the build tree), else relative to an installed packer (PREFIX/bin ->
+ * PREFIX/lib/minboot, PREFIX/share/minboot: a DESTDIR or moved install works), else at the
+ * configured PREFIX. */
 static int find_data(const char *rel_build, const char *installed, char *out, size_t len)
 {
+	const char *rel_inst = installed + strlen(MINBOOT_PREFIX);
 	char dir[PATH_MAX];
 
 	if (exe_dir(dir, sizeof(dir)) == 0) {
 		if ((size_t)snprintf(out, len, "%s/%s", dir, rel_build) < len && access(out, R_OK) == 0)
+			return 0;
+		if ((size_t)snprintf(out, len, "%s/..%s", dir, rel_inst) < len && access(out, R_OK) == 0)
 			return 0;
 	}
 	snprintf(out, len, "%s", installed);

@@ -61,4 +61,8 @@ refuse "an unknown option" "unknown option --frobnicate" --frobnicate
 "$PACK" -o /nonexistent/dir/out.img --file "$BB:/bin/busybox" > "$TMPROOT/refuse.out" 2>&1
 check "pack: refuses a missing output directory" sh -c "[ $? -ne 0 ] && grep -q /nonexistent/dir/out.img '$TMPROOT/refuse.out'"
 check "pack: no temporary files left behind" sh -c "! ls '$TMPROOT' | grep -q '\.tmp\.'"
+# An installed packer (DESTDIR, another PREFIX) finds its init and default overlay.
+make -s install DESTDIR="$TMPROOT/inst" PREFIX=/opt/mb > "$TMPROOT/install.log" 2>&1
+"$TMPROOT/inst/opt/mb/bin/minboot-pack" -o "$TMPROOT/i.img" --file "$BB:/bin/busybox" 2>/dev/null
+check "pack: make install DESTDIR= PREFIX= gives a working packer" sh -c "zcat '$TMPROOT/i.img' | cpio -it 2>/dev/null | grep -qx etc/passwd && test -x '$TMPROOT/inst/opt/mb/sbin/modload' && test -f '$TMPROOT/inst/opt/mb/share/man/man8/minboot-init.8'"
 t_done
