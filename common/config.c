@@ -49,55 +49,123 @@ static int set_payload(struct config *c, const char *key, const char *val, char 
 	return copy(c->payload, sizeof(c->payload), key, val, err, n);
 }
 
-static int set_shutdown(struct config *c, const char *key, const char *val, char *err, size_t n)
-{
-	static const char *const names[] = { "poweroff", "reboot", "halt" };
-	unsigned i;
-
-	for (i = 0; val && i < 3; i++) {
-		if (!strcmp(val, names[i])) {
-			c->shutdown = (enum shutdown_mode)i;
-			return 1;
-		}
-	}
-	return bad(err, n, key, val, "poweroff, reboot or halt");
-}
-
 static int parse_seconds(const char *val, unsigned *ms)
 {
-	char *end;
-	double d;
+	unsigned long whole = 0, frac = 0, scale = 1000;
+	const char *p = val;
 
-	if (!val || !*val)
+	/* Fixed point by hand: "2", "2.5", "0.05s" (strtod would pull floating point into the init) */
+	if (!val || *val < '0' || *val > '9')
 		return -EINVAL;
-	d = strtod(val, &end);
-	if (*end == 's' && end[1] == '\0')
-		end++;
-	if (*end || d < 0 || d > 86400)
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((whole = whole * 10 + (*p - '0')) > 86400)
+			return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (scale > 1) {
+				scale /= 10;
+				frac += (*p - '0') * scale;
+			}
+		}
+	}
+	if (*p == 's')
+		p++;
+	if (*p)
 		return -EINVAL;
-	*ms = (unsigned)(d * 1000 + 0.5);
+	*ms = (unsigned)(whole * 1000 + frac);
 	return 0;
 }
 
-static int set_stop_timeout(struct config *c, const char *key, const char *val, char *err, size_t n)
+static int set_enum(const char *const *names, int n, int *out, const char *key, const char *val,
+		    char *err, size_t len, const char *why)
 {
-	if (parse_seconds(val, &c->stop_timeout_ms))
+	int i;
+
+	for (i = 0; val && i < n; i++) {
+		if (!strcmp(val, names[i])) {
+			*out = i;
+			return 1;
+		}
+	}
+	return bad(err, len, key, val, why);
+}
+
+static int set_restart(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	static const char *const names[] = { "no", "on-failure", "always" };
+	int v = 0, r = set_enum(names, 3, &v, key, val, err, n, "no, on-failure or always");
+
+	if (r > 0)
+		c->restart = (enum restart_policy)v;
+	return r;
+}
+
+static int set_exit(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	static const char *const names[] = { "console", "isa-debug-exit" };
+	int v = 0, r = set_enum(names, 2, &v, key, val, err, n, "console or isa-debug-exit");
+
+	if (r > 0)
+		c->exit_report = (enum exit_report)v;
+	return r;
+}
+
+static int set_uint(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	char *end;
+	unsigned long v;
+
+	if (!val || !*val || (v = strtoul(val, &end, 10), *end) || v > 1000000)
+		return bad(err, n, key, val, "a whole number");
+	c->restart_max = (unsigned)v;
+	return 1;
+}
+
+/* Durations in seconds (fractions allowed); which field is picked by the key. */
+static int set_duration(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	unsigned *field = !strcmp(key, "minboot.restart-delay") ? &c->restart_delay_ms :
+			  !strcmp(key, "minboot.restart-delay-max") ? &c->restart_delay_max_ms :
+			  !strcmp(key, "minboot.watchdog") ? &c->watchdog_ms :
+			  !strcmp(key, "minboot.fstab-timeout") ? &c->fstab_timeout_ms : &c->stop_timeout_ms;
+
+	if (parse_seconds(val, field))
 		return bad(err, n, key, val, "seconds, 0 to 86400");
 	return 1;
+}
+
+static int set_listen(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	return append(c->listen, sizeof(c->listen), key, val, err, n);
+}
+
+static int set_user(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	return copy(c->user, sizeof(c->user), key, val, err, n);
+}
+
+static int set_workdir(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	if (val && val[0] != '/')
+		return bad(err, n, key, val, "an absolute path");
+	return copy(c->workdir, sizeof(c->workdir), key, val, err, n);
+}
+
+static int set_shutdown(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	static const char *const names[] = { "poweroff", "reboot", "halt" };
+	int v = 0, r = set_enum(names, 3, &v, key, val, err, n, "poweroff, reboot or halt");
+
+	if (r > 0)
+		c->shutdown = (enum shutdown_mode)v;
+	return r;
 }
 
 static int set_log(struct config *c, const char *key, const char *val, char *err, size_t n)
 {
 	static const char *const names[] = { "err", "warn", "info", "debug" };
-	int i;
 
-	for (i = 0; val && i < 4; i++) {
-		if (!strcmp(val, names[i])) {
-			c->log_level = i;
-			return 1;
-		}
-	}
-	return bad(err, n, key, val, "err, warn, info or debug");
+	return set_enum(names, 4, &c->log_level, key, val, err, n, "err, warn, info or debug");
 }
 
 static int set_quiet(struct config *c, const char *key, const char *val, char *err, size_t n)
@@ -175,9 +243,19 @@ static int set_neednet(struct config *c, const char *key, const char *val, char 
 static const struct key_def keys[] = {
 	{ { "minboot.payload", "CMD ARGS", "the payload's command line (quotes group words)" }, set_payload },
 	{ { "minboot.shutdown", "poweroff|reboot|halt", "what to do once everything has stopped (default poweroff)" }, set_shutdown },
-	{ { "minboot.stop-timeout", "SECONDS", "grace between SIGTERM and SIGKILL at shutdown (default 10)" }, set_stop_timeout },
+	{ { "minboot.stop-timeout", "SECONDS", "grace between SIGTERM and SIGKILL at shutdown (default 10)" }, set_duration },
 	{ { "minboot.log", "err|warn|info|debug", "how much the init says on the console (default info)" }, set_log },
 	{ { "minboot.env.*", "VALUE", "minboot.env.NAME=VALUE adds NAME to the payload's environment" }, set_env },
+	{ { "minboot.restart", "no|on-failure|always", "restart the payload when it exits (default no)" }, set_restart },
+	{ { "minboot.restart-max", "N", "restarts before giving up and shutting down (default 5)" }, set_uint },
+	{ { "minboot.restart-delay", "SECONDS", "delay before the first restart, doubled each time (default 0.5)" }, set_duration },
+	{ { "minboot.restart-delay-max", "SECONDS", "the longest delay between restarts (default 30)" }, set_duration },
+	{ { "minboot.watchdog", "SECONDS", "restart the payload when it sends no WATCHDOG=1 for this long (default off)" }, set_duration },
+	{ { "minboot.listen", "[ADDR:]PORT|udp:[ADDR:]PORT|unix:PATH", "sockets bound before the payload starts and passed to it (LISTEN_FDS); comma list" }, set_listen },
+	{ { "minboot.user", "USER[:GROUP]", "run the payload as this user (name or number); no capabilities, no_new_privs" }, set_user },
+	{ { "minboot.workdir", "DIR", "the payload's working directory (default /)" }, set_workdir },
+	{ { "minboot.exit", "console|isa-debug-exit", "also report the payload's status through QEMU's isa-debug-exit port" }, set_exit },
+	{ { "minboot.fstab-timeout", "SECONDS", "how long to wait for an /etc/fstab device (default 10)" }, set_duration },
 	{ { "quiet", "", "log warnings and errors only (also the kernel's)" }, set_quiet },
 	{ { "rw", "", "remount / read-write if it is not (the default for minboot)" }, set_rw },
 	{ { "ro", "", "leave / as the kernel mounted it" }, set_rw },
@@ -202,6 +280,10 @@ void config_defaults(struct config *c)
 	c->stop_timeout_ms = 10000;
 	c->log_level = LOG_INFO;
 	c->rw = -1;
+	c->restart_max = 5;
+	c->restart_delay_ms = 500;
+	c->restart_delay_max_ms = 30000;
+	c->fstab_timeout_ms = 10000;
 }
 
 static int key_matches(const char *pattern, const char *key)

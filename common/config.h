@@ -7,6 +7,8 @@
 #include "common/cmdline.h"
 
 enum shutdown_mode { SHUTDOWN_POWEROFF, SHUTDOWN_REBOOT, SHUTDOWN_HALT };
+enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
+enum exit_report { EXIT_CONSOLE, EXIT_ISA_DEBUG };
 
 #define CONFIG_MAX_ENV  32
 #define CONFIG_MAX_IP   8
@@ -20,6 +22,16 @@ struct config {
 	unsigned stop_timeout_ms;           /* minboot.stop-timeout (seconds on the command line) */
 	int log_level;                      /* quiet / minboot.log */
 	int rw;                             /* rw (1) / ro (0) / unset (-1) */
+	enum restart_policy restart;        /* minboot.restart */
+	unsigned restart_max;               /* minboot.restart-max: restarts before giving up */
+	unsigned restart_delay_ms;          /* minboot.restart-delay: first delay, doubled each time */
+	unsigned restart_delay_max_ms;      /* minboot.restart-delay-max: the cap */
+	unsigned watchdog_ms;               /* minboot.watchdog: 0 = off */
+	char listen[CONFIG_STR / 4];        /* minboot.listen: comma-joined socket specs */
+	char user[64];                      /* minboot.user: USER[:GROUP] or UID[:GID] */
+	char workdir[256];                  /* minboot.workdir */
+	enum exit_report exit_report;       /* minboot.exit */
+	unsigned fstab_timeout_ms;          /* minboot.fstab-timeout: wait for devices */
 	int nenv;
 	char env[CONFIG_MAX_ENV][CONFIG_STR / 4]; /* minboot.env.NAME=value, as "NAME=value" */
 	char modules_load[CONFIG_STR];      /* modules-load= / rd.modules-load=, comma-joined */

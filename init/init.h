@@ -16,18 +16,39 @@ struct init_state {
 	int payload_status;      /* wait status of the payload's last exit */
 	int payload_exited;
 	const char *shutdown_reason;
+	/* Set by the modules step: load a module by name or alias with its dependencies (fstab uses it
+	 * for filesystem modules).  0 or -errno. */
+	int (*load_module)(struct init_state *st, const char *name);
+	/* Supervision (init/supervise.c) */
+	int restarts;            /* restarts so far in the current crash loop */
+	int restarts_by_watchdog; /* the payload was killed for a missed watchdog */
+	int payload_ended;       /* the payload has ended at least once (its status is final) */
+	long started_ms;         /* uptime when the payload last started */
+	long watchdog_deadline;  /* uptime by which WATCHDOG=1 is due; 0 = none */
+	int notify_fd;           /* sd_notify socket, -1 when unavailable */
+	int nlisten;
+	int listen_fds[16];
+	char listen_names[16][64];
+	int power_fds[4];        /* evdev devices of power buttons */
+	int npower;
 };
 
 /* Steps, in boot order.  Each logs its own errors; none exits. */
 void step_early(struct init_state *st);     /* mounts, console, signals */
 void step_config(struct init_state *st);    /* defaults < /etc/minboot.conf < /proc/cmdline */
 void step_root(struct init_state *st);      /* remount / read-write unless ro */
-void step_payload(struct init_state *st);   /* environment, spawn */
+void step_storage(struct init_state *st);   /* /etc/fstab */
+void step_payload(struct init_state *st);   /* environment, sockets, spawn */
+int payload_spawn(struct init_state *st);   /* (re)start the payload; 0 or -errno */
+int exit_status_of(int wait_status);        /* the shell's convention: 128+N for signal N */
+int power_buttons_open(struct init_state *st); /* how many were found */
+int power_button_pressed(int fd);
 void step_supervise(struct init_state *st); /* reap, forward, wait for an end */
 void step_shutdown(struct init_state *st);  /* TERM, grace, KILL, sync, unmount, reboot(); never returns */
 
 /* Helpers shared by the steps. */
 long uptime_ms(void);
+const char *uptime_str(void);               /* "12.345s", a static buffer */
 void fatal_set(struct init_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int reap_children(struct init_state *st); /* returns how many were reaped */
 void describe_status(int status, char *buf, size_t len);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/io.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include "init/sys.h"
 
 #define MAX_MOUNTS 64
+#define ISA_DEBUG_EXIT_PORT 0xf4
 
 /* Wait until no child is left or ms pass, reaping as they go.  Returns 1 when none is left. */
 static int wait_children_gone(struct init_state *st, unsigned ms)
@@ -58,6 +60,7 @@ static void stop_processes(struct init_state *st)
 		if (st->payload_exited) {
 			describe_status(st->payload_status, what, sizeof(what));
 			info("payload %s", what);
+			st->payload_ended = 1;
 		} else {
 			warn("payload did not stop within %u ms: killing it", grace);
 		}
@@ -127,6 +130,26 @@ static void reboot_from_child(int cmd)
 		sys.reboot(cmd);
 }
 
+/* The payload's status, in a fixed format on the console and, with minboot.exit=isa-debug-exit,
+ * on QEMU's isa-debug-exit port: QEMU then exits with (status << 1) | 1.  125 means the payload
+ * never ran (a boot error), as docker run uses it. */
+static void report_exit(struct init_state *st)
+{
+	int status = st->payload_ended ? exit_status_of(st->payload_status) : 125;
+
+	log_msg(LOG_ERR < log_level ? LOG_WARN : LOG_ERR, "exit status %d", status);
+	if (st->cfg.exit_report != EXIT_ISA_DEBUG)
+		return;
+	if (ioperm(ISA_DEBUG_EXIT_PORT, 4, 1) < 0) {
+		err("unable to reach the isa-debug-exit port: %s", strerror(errno));
+		return;
+	}
+	outl((unsigned)status & 0x7f, ISA_DEBUG_EXIT_PORT);
+	/* QEMU is gone now, unless the device is absent: then fall through to the usual power off. */
+	warn("no isa-debug-exit device at 0x%x (QEMU -device isa-debug-exit,iobase=0xf4,iosize=0x04)",
+	     ISA_DEBUG_EXIT_PORT);
+}
+
 void step_shutdown(struct init_state *st)
 {
 	static const int cmds[] = { RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM };
@@ -141,7 +164,8 @@ void step_shutdown(struct init_state *st)
 	sys.sync();
 	unmount_all();
 	sys.sync();
-	info("%s at %.3fs", names[st->cfg.shutdown], uptime_ms() / 1000.0);
+	report_exit(st);
+	info("%s at %s", names[st->cfg.shutdown], uptime_str());
 	reboot_from_child(cmds[st->cfg.shutdown]);
 	if (st->cfg.shutdown != SHUTDOWN_HALT)
 		reboot_from_child(RB_HALT_SYSTEM);

@@ -18,6 +18,16 @@ long uptime_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* "12.345s": the boot timeline's format (no floating point: it would pull in printf's %f). */
+const char *uptime_str(void)
+{
+	static char buf[24];
+	long ms = uptime_ms();
+
+	snprintf(buf, sizeof(buf), "%ld.%03lds", ms / 1000, ms % 1000);
+	return buf;
+}
+
 void fatal_set(struct init_state *st, const char *fmt, ...)
 {
 	va_list ap;

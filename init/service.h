@@ -1,0 +1,41 @@
+/* What a service manager gives a payload: the sd_notify socket, listening sockets, the power
+ * button, /etc/fstab.  Parsers here are pure (bytes in, struct out) for unit tests and fuzzing. */
+#ifndef MINBOOT_SERVICE_H
+#define MINBOOT_SERVICE_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/* notify.c — sd_notify(3) datagrams: newline-separated KEY=VALUE assignments. */
+struct notify_msg {
+	int ready, stopping, reloading, watchdog, watchdog_trigger;
+	int has_status;
+	char status[256];
+	pid_t mainpid;
+};
+int notify_parse(const char *buf, size_t len, struct notify_msg *m);
+int notify_open(const char *path);                 /* fd, or -errno */
+int notify_recv(int fd, struct notify_msg *m, pid_t *sender); /* 0, -EAGAIN, or -errno */
+
+/* listen.c — minboot.listen specs: "80", "127.0.0.1:8080", "[::1]:80", "udp:53", "unix:/run/x". */
+#define LISTEN_MAX 16
+struct listen_spec {
+	int family;               /* AF_INET6 (also IPv4 when any-address), AF_INET, AF_UNIX */
+	int type;                 /* SOCK_STREAM or SOCK_DGRAM */
+	int any;                  /* no address given: all addresses, IPv4 and IPv6 */
+	unsigned char addr[16];
+	unsigned port;
+	char path[108];
+	char name[64];            /* for LISTEN_FDNAMES */
+};
+int listen_parse(const char *spec, struct listen_spec *out);
+int listen_open(const struct listen_spec *s);      /* fd (CLOEXEC), or -errno */
+
+/* fstab.c — fstab(5) lines. */
+struct fstab_entry {
+	char spec[256], file[256], type[32], data[256];
+	unsigned long flags;      /* MS_* from the options */
+	int nofail, noauto;
+};
+int fstab_parse_line(char *line, struct fstab_entry *e); /* 1 entry, 0 blank/comment, -EINVAL */
+
+#endif
