@@ -13,6 +13,7 @@ struct init_state {
 	char conf_buf[16384 + 1];
 	char fatal[256];         /* set by a step that cannot go on: boot stops, we power off */
 	pid_t payload;           /* 0 when not running */
+	uid_t payload_uid;       /* the user it runs as */
 	int payload_status;      /* wait status of the payload's last exit */
 	int payload_exited;
 	const char *shutdown_reason;

@@ -92,7 +92,7 @@ int notify_open(const char *path)
 	return fd;
 }
 
-int notify_recv(int fd, struct notify_msg *m, pid_t *sender)
+int notify_recv(int fd, struct notify_msg *m, pid_t *sender, uid_t *uid)
 {
 	char buf[4096], cbuf[CMSG_SPACE(sizeof(struct ucred))];
 	struct iovec iov = { buf, sizeof(buf) - 1 };
@@ -105,12 +105,14 @@ int notify_recv(int fd, struct notify_msg *m, pid_t *sender)
 	if (n < 0)
 		return -errno;
 	*sender = 0;
+	*uid = (uid_t)-1;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
 			struct ucred u;
 			memcpy(&u, CMSG_DATA(c), sizeof(u));
 			*sender = u.pid;
+			*uid = u.uid;
 		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			/* file descriptors are not stored: close what arrived */
 			int *fds = (int *)CMSG_DATA(c);

@@ -136,6 +136,7 @@ static int resolve_user(struct init_state *st, const char **home, const char **n
 	*home = pw && pw->pw_dir && *pw->pw_dir ? strdup(pw->pw_dir) : "/";
 	*name = pw ? strdup(pw->pw_name) : NULL;
 	cred.set = 1;
+	st->payload_uid = cred.uid;
 	return 0;
 }
 

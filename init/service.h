@@ -14,7 +14,7 @@ struct notify_msg {
 };
 int notify_parse(const char *buf, size_t len, struct notify_msg *m);
 int notify_open(const char *path);                 /* fd, or -errno */
-int notify_recv(int fd, struct notify_msg *m, pid_t *sender); /* 0, -EAGAIN, or -errno */
+int notify_recv(int fd, struct notify_msg *m, pid_t *sender, uid_t *uid); /* 0, -EAGAIN, -errno */
 
 /* listen.c — minboot.listen specs: "80", "127.0.0.1:8080", "[::1]:80", "udp:53", "unix:/run/x". */
 #define LISTEN_MAX 16

@@ -60,21 +60,36 @@ static int payload_ended(struct init_state *st, int by_watchdog)
 	return 0;
 }
 
+/* Only the payload's own processes (its session) speak for it.  A sender that has already exited
+ * (systemd-notify sends and exits at once) cannot be placed in a session any more: it is taken
+ * when it ran as the payload's user.  Senders outside the appliance's PID namespace show as 0. */
+static int notify_sender_ok(const struct init_state *st, pid_t pid, uid_t uid)
+{
+	pid_t sid;
+
+	if (!st->payload || pid <= 0)
+		return 0;
+	sid = getsid(pid);
+	if (sid >= 0)
+		return sid == st->payload;
+	return errno == ESRCH && uid == st->payload_uid;
+}
+
 static void on_notify(struct init_state *st)
 {
 	struct notify_msg m;
 	pid_t sender;
+	uid_t sender_uid;
 	int r;
 
-	while ((r = notify_recv(st->notify_fd, &m, &sender)) != -EAGAIN) {
+	while ((r = notify_recv(st->notify_fd, &m, &sender, &sender_uid)) != -EAGAIN) {
 		if (r < 0) {
 			if (r != -EMSGSIZE)
 				return;
 			warn("notify: oversized message ignored");
 			continue;
 		}
-		/* Only the payload's own processes (its session) speak for it. */
-		if (!st->payload || sender <= 0 || getsid(sender) != st->payload) {
+		if (!notify_sender_ok(st, sender, sender_uid)) {
 			warn("notify: message from pid %d, not the payload's, ignored", (int)sender);
 			continue;
 		}
