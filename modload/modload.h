@@ -1,5 +1,173 @@
+/* modload: kernel module resolution exactly as kmod's modprobe does it, loading (finit_module, or
+ * zlib + init_module), and coldplug by modalias.  Used by the init, by the modload tool and (for
+ * resolution and index writing only) by the packer.
+ *
+ * Functions return 0 (or a count) or -errno; none prints or exits.  Failures while probing are
+ * also reported through ctx->notice so callers can log them with the module's name. */
 #ifndef MINBOOT_MODLOAD_H
 #define MINBOOT_MODLOAD_H
+#include <limits.h>
+#include <stddef.h>
+
+struct cmdline;
+
 /* The modload tool's entry (argv[0] == "modload"). */
 int modload_main(int argc, char **argv);
+
+/* ---- the module database: one module directory's indexes ---- */
+
+struct mod_entry {
+	char *name;              /* normalised: '-' -> '_' */
+	char *path;              /* as in modules.dep (relative to the directory), NULL if no file */
+	int *deps;               /* every dependency, in modules.dep order (users first) */
+	int ndeps;
+	int prio;                /* place in depmod's module order: orders alias matches */
+	unsigned builtin : 1;    /* listed in modules.builtin */
+	unsigned loaded : 1;     /* loaded (or found loaded) through this context */
+	unsigned keep : 1;       /* packer: goes into the image */
+};
+
+struct mod_alias {
+	char *pattern;           /* normalised like kmod's alias_normalize() */
+	int mod;
+	int prio;
+	unsigned short lit;      /* length of the literal prefix (before any * ? [) */
+	unsigned char wild;
+};
+
+struct mod_softdep {
+	char *pattern;           /* module name, fnmatch pattern, normalised */
+	char *spec;              /* "pre: a b post: c" as written */
+};
+
+struct mod_alist { struct mod_alias *v; int n, cap; };
+
+enum {
+	MOD_IDX_ALIAS = 1, MOD_IDX_SYMBOLS = 2, MOD_IDX_BUILTIN = 4, MOD_IDX_SOFTDEP = 8,
+	MOD_IDX_BMODINFO = 16,
+};
+
+struct mod_db {
+	char dir[PATH_MAX];      /* the module directory (absolute), as printed */
+	struct mod_entry *mods;
+	int nmods, capmods;
+	int *hash;               /* name -> index + 1, open addressing */
+	int hashcap;
+	struct mod_alist aliases, symbols, baliases;
+	struct mod_softdep *softdeps;
+	int nsoftdeps, capsoftdeps;
+	int loaded;              /* MOD_IDX_* read so far (indexes are read lazily) */
+	int scanned;             /* no modules.dep: computed from each module's .modinfo */
+	void *arena;
+	/* packer hook: read a module the library cannot decompress (xz, zstd); NULL: -ENOTSUP */
+	int (*read_hook)(const char *path, char **buf, size_t *len);
+};
+
+/* Open dir (ROOT/lib/modules/KVER): modules.dep, or when it is missing, every module's .modinfo. */
+int mod_db_open(struct mod_db *db, const char *dir);
+void mod_db_close(struct mod_db *db);
+int mod_db_need(struct mod_db *db, int which);          /* read the MOD_IDX_* indexes not read yet */
+int mod_db_find(const struct mod_db *db, const char *name); /* normalised name -> index, or -1 */
+int mod_db_intern(struct mod_db *db, const char *name, size_t len); /* index, added if new; -ENOMEM */
+int mod_db_scan(struct mod_db *db);                     /* compute everything from .modinfo */
+const struct mod_softdep *mod_softdep_find(const struct mod_db *db, const char *name);
+
+/* Names: "snd-hda.ko.xz" -> "snd_hda"; aliases: '-' -> '_' outside [...] (-EINVAL: bad brackets). */
+void mod_name_from_path(const char *path, char *out, size_t outlen);
+int mod_normalize(const char *in, char *out, size_t outlen);
+
+/* .modinfo: the NUL-separated "key=value" strings of an ELF module (pure). */
+int mod_modinfo_find(const void *elf, size_t len, const char **info, size_t *infolen);
+/* Read a module file, inflating gzip; xz/zstd go through read_hook (or fail -ENOTSUP). */
+int mod_file_read(const char *path, char **buf, size_t *len,
+		  int (*read_hook)(const char *, char **, size_t *));
+enum mod_compression { MOD_COMP_NONE, MOD_COMP_GZIP, MOD_COMP_XZ, MOD_COMP_ZSTD };
+enum mod_compression mod_compression_of(const unsigned char *magic, size_t len);
+
+/* Text indexes in kmod's formats for the modules marked keep (the packer's image). */
+enum mod_index_file { MOD_OUT_DEP, MOD_OUT_ALIAS, MOD_OUT_SOFTDEP, MOD_OUT_BUILTIN };
+int mod_index_text(const struct mod_db *db, enum mod_index_file which, char **out, size_t *len);
+
+/* ---- lookup: kmod_module_new_from_lookup() ---- */
+
+struct mod_match {
+	int mod;
+	int by_alias;            /* found through an alias (blacklist applies), key in the lookup's norm */
+	int builtin;             /* found in the builtin indexes */
+};
+struct mod_matches { struct mod_match *v; int n, cap; char norm[PATH_MAX]; };
+
+/* Module names (modules.dep), symbol: aliases, modules.alias patterns, builtins, builtin aliases:
+ * the first source that knows the name wins.  Returns the number of matches or -errno. */
+int mod_lookup(struct mod_db *db, const char *name, struct mod_matches *m);
+void mod_matches_free(struct mod_matches *m);
+
+/* ---- probing and loading ---- */
+
+/* The calls that change the machine; tests record them instead.  Both return 0 or -errno. */
+struct mod_ops {
+	int (*finit_module)(int fd, const char *params, int flags);
+	int (*init_module)(const void *image, unsigned long len, const char *params);
+};
+extern const struct mod_ops mod_sys_ops;
+
+enum {
+	MOD_DRY_RUN = 1,         /* resolve and show, load nothing */
+	MOD_IGNORE_LOADED = 2,   /* do not look at /sys/module (--show-depends) */
+	MOD_BLACKLIST = 4,       /* blacklist applies to the named module too */
+	MOD_FIRST_TIME = 8,      /* already loaded is an error */
+};
+
+/* One line of the load plan, for --show-depends and logs. */
+struct mod_step {
+	const char *name;
+	const char *path;        /* absolute, NULL for a builtin */
+	const char *options;
+	int builtin;
+};
+
+struct mod_ctx {
+	char root[PATH_MAX];     /* prefix for /sys and /proc ("" on the live system) */
+	struct mod_db db;
+	const struct mod_ops *ops;
+	const struct cmdline *cmdline; /* module.param=value options; NULL for none */
+	const char *blacklist;   /* comma-separated module names (modprobe.blacklist=) */
+	char kcomp[16];          /* /sys/module/compression, read once; "-" when absent */
+	void (*show)(void *arg, const struct mod_step *s);
+	void (*notice)(void *arg, const char *name, int err, int required);
+	void *arg;
+	int nloaded;             /* modules inserted by this context */
+	int nfailed;
+	char why[256];           /* the last failure in words ("corrupt gzip data: ...") */
+};
+
+/* dir NULL: ROOT/lib/modules/$(uname -r).  ROOT is prefixed to /sys and /proc only. */
+int mod_ctx_open(struct mod_ctx *c, const char *root, const char *dir);
+void mod_ctx_close(struct mod_ctx *c);
+
+/* Resolve name (module or alias) and load it with its dependencies and softdeps, as
+ * "modprobe name extra" does.  Returns 0, 1 when blacklisted, -ENOENT when nothing matches, or
+ * the first failure of a required module (the module or a dependency). */
+int mod_probe(struct mod_ctx *c, const char *name, const char *extra, int flags);
+
+/* Insert one module file with params; EEXIST is success (0).  gzip is handed to the kernel when
+ * /sys/module/compression says gzip, else inflated here; xz/zstd only when the kernel takes them
+ * (-ENOTSUP otherwise).  On failure c->why says what went wrong in words. */
+int mod_insert(struct mod_ctx *c, const char *path, const char *params);
+
+/* Initstate from /sys/module: 1 live or builtin, 0 absent (or coming/going). */
+int mod_in_kernel(struct mod_ctx *c, const char *name, int builtin);
+
+/* Options for a module (or the alias it was asked by) from module.param=value words on the
+ * command line, joined by spaces as kmod does ("" when none). */
+void mod_cmdline_options(const struct cmdline *cl, const char *name, const char *alias, char *out,
+			 size_t outlen);
+int mod_blacklisted(const char *list, const char *name);
+
+/* Coldplug: walk ROOT/sys/devices for modalias files, probe each new one (in device path order,
+ * blacklist applied as udev does), and repeat until a pass loads nothing new: buses appear only
+ * once their controller's driver is in (virtio devices after virtio_pci).  Returns the number of
+ * passes or -errno; *nalias counts the distinct modaliases seen. */
+int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias);
+
 #endif

@@ -1,0 +1,322 @@
+/* Reading depmod's text indexes: modules.dep, .alias, .symbols, .softdep, .builtin and
+ * modules.builtin.modinfo.  kmod itself reads the .bin twins; the text files hold the same data
+ * in depmod's module order, which is what orders alias matches. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "modload/internal.h"
+
+int mod_read_text(const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	char *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size > (1 << 28)) {
+		close(fd);
+		return -EFBIG;
+	}
+	p = malloc((size_t)st.st_size + 1);
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size && (n = read(fd, p + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	p[got] = '\0';
+	*buf = p;
+	if (len)
+		*len = got;
+	return 0;
+}
+
+int mod_alias_add(struct mod_db *db, struct mod_alist *l, const char *pattern, int mod, int prio)
+{
+	char norm[PATH_MAX];
+	struct mod_alias *a;
+
+	if (mod_normalize(pattern, norm, sizeof(norm)) < 0)
+		return 0; /* depmod warns "Unmatched bracket" and leaves it out */
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 256;
+		void *v = realloc(l->v, (size_t)cap * sizeof(*l->v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	a = &l->v[l->n];
+	a->pattern = mod_arena_strndup(db, norm, strlen(norm));
+	if (!a->pattern)
+		return -ENOMEM;
+	a->mod = mod;
+	a->prio = prio;
+	a->lit = (unsigned short)strcspn(norm, "*?[");
+	a->wild = norm[a->lit] != '\0';
+	l->n++;
+	return 0;
+}
+
+int mod_softdep_add(struct mod_db *db, const char *name, const char *spec)
+{
+	char norm[PATH_MAX];
+	struct mod_softdep *s;
+
+	if (mod_normalize(name, norm, sizeof(norm)) < 0)
+		return 0; /* a syntax error for kmod's config parser: the line is skipped */
+	if (db->nsoftdeps == db->capsoftdeps) {
+		int cap = db->capsoftdeps ? db->capsoftdeps * 2 : 64;
+		void *v = realloc(db->softdeps, (size_t)cap * sizeof(*db->softdeps));
+
+		if (!v)
+			return -ENOMEM;
+		db->softdeps = v;
+		db->capsoftdeps = cap;
+	}
+	s = &db->softdeps[db->nsoftdeps];
+	s->pattern = mod_arena_strndup(db, norm, strlen(norm));
+	s->spec = mod_arena_strndup(db, spec, strlen(spec));
+	if (!s->pattern || !s->spec)
+		return -ENOMEM;
+	db->nsoftdeps++;
+	return 0;
+}
+
+/* The dependency paths of one modules.dep line. */
+static int mod_deps_parse(struct mod_db *db, int m, char *text)
+{
+	char *tok, *save = NULL;
+	int n = 0, cap = 0, *v = NULL, *deps;
+
+	for (tok = strtok_r(text, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		char name[256];
+		int d;
+
+		mod_name_from_path(tok, name, sizeof(name));
+		d = mod_db_intern(db, name, strlen(name));
+		if (d < 0)
+			goto fail;
+		if (!db->mods[d].path && !(db->mods[d].path = mod_arena_strndup(db, tok, strlen(tok))))
+			goto fail;
+		if (n == cap) {
+			int *nv = realloc(v, (size_t)(cap = cap ? cap * 2 : 16) * sizeof(int));
+
+			if (!nv)
+				goto fail;
+			v = nv;
+		}
+		v[n++] = d;
+	}
+	deps = mod_arena_alloc(db, (size_t)n * sizeof(int) + 1);
+	if (!deps)
+		goto fail;
+	memcpy(deps, v, (size_t)n * sizeof(int));
+	db->mods[m].deps = deps;
+	db->mods[m].ndeps = n;
+	free(v);
+	return 0;
+fail:
+	free(v);
+	return -ENOMEM;
+}
+
+/* "path: dep dep ..." — first every module (so deps can point forward), then the deps. */
+static int parse_dep(struct mod_db *db, char *text)
+{
+	char *line, *save = NULL, **rest;
+	int i, n = 0, r, nfirst;
+
+	rest = calloc((size_t)(strlen(text) / 4 + 16), sizeof(char *));
+	if (!rest)
+		return -ENOMEM;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[256], *colon = strchr(line, ':');
+
+		if (!colon || line[0] == '#')
+			continue;
+		*colon = '\0';
+		mod_name_from_path(line, name, sizeof(name));
+		r = mod_db_intern(db, name, strlen(name));
+		if (r < 0)
+			goto out;
+		if (!db->mods[r].path) {
+			db->mods[r].path = mod_arena_strndup(db, line, (size_t)(colon - line));
+			db->mods[r].prio = n++;
+			rest[r] = colon + 1;
+		}
+	}
+	nfirst = db->nmods;
+	for (i = 0, r = 0; i < nfirst && r >= 0; i++)
+		if (rest[i])
+			r = mod_deps_parse(db, i, rest[i]);
+out:
+	free(rest);
+	return r < 0 ? r : 0;
+}
+
+/* "alias PATTERN MODULE" lines (modules.alias, modules.symbols). */
+static int parse_alias(struct mod_db *db, char *text, struct mod_alist *l)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *s2 = NULL, *kw = strtok_r(line, " \t", &s2);
+		char *pat = strtok_r(NULL, " \t", &s2), *mod = strtok_r(NULL, " \t", &s2);
+		int m, r;
+
+		if (!kw || strcmp(kw, "alias") || !pat || !mod)
+			continue;
+		m = mod_db_intern(db, mod, strlen(mod));
+		if (m < 0)
+			return m;
+		r = mod_alias_add(db, l, pat, m, db->mods[m].prio);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* modules.builtin: one path per line. */
+static int parse_builtin(struct mod_db *db, char *text)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[256];
+		int m;
+
+		mod_name_from_path(line, name, sizeof(name));
+		if (!name[0])
+			continue;
+		m = mod_db_intern(db, name, strlen(name));
+		if (m < 0)
+			return m;
+		db->mods[m].builtin = 1;
+	}
+	return 0;
+}
+
+/* modules.builtin.modinfo: "module.key=value\0" records; depmod indexes the aliases with one
+ * priority (0), kept here as the same. */
+static int parse_bmodinfo(struct mod_db *db, char *text, size_t len)
+{
+	char *p = text, *end = text + len;
+
+	for (; p < end; p += strlen(p) + 1) {
+		char *dot = strchr(p, '.');
+		int m, r;
+
+		if (!dot || strncmp(dot + 1, "alias=", 6) || !dot[7])
+			continue;
+		m = mod_db_intern(db, p, (size_t)(dot - p));
+		if (m < 0)
+			return m;
+		r = mod_alias_add(db, &db->baliases, dot + 7, m, 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* modules.softdep: "softdep MODULE pre: a b post: c", read like kmod reads a config file. */
+static int parse_softdep(struct mod_db *db, char *text)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *s2 = NULL, *kw = strtok_r(line, " \t", &s2), *mod, *spec;
+		int r;
+
+		if (!kw || strcmp(kw, "softdep"))
+			continue;
+		mod = strtok_r(NULL, " \t", &s2);
+		spec = strtok_r(NULL, "", &s2);
+		if (!mod)
+			continue;
+		r = mod_softdep_add(db, mod, spec ? spec : "");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static const struct {
+	int bit;
+	const char *file;
+} index_files[] = {
+	{ MOD_IDX_BUILTIN, "modules.builtin" },
+	{ MOD_IDX_SOFTDEP, "modules.softdep" },
+	{ MOD_IDX_ALIAS, "modules.alias" },
+	{ MOD_IDX_SYMBOLS, "modules.symbols" },
+	{ MOD_IDX_BMODINFO, "modules.builtin.modinfo" },
+};
+
+static int parse_one(struct mod_db *db, int bit, char *text, size_t len)
+{
+	switch (bit) {
+	case MOD_IDX_BUILTIN: return parse_builtin(db, text);
+	case MOD_IDX_SOFTDEP: return parse_softdep(db, text);
+	case MOD_IDX_ALIAS: return parse_alias(db, text, &db->aliases);
+	case MOD_IDX_SYMBOLS: return parse_alias(db, text, &db->symbols);
+	default: return parse_bmodinfo(db, text, len);
+	}
+}
+
+/* A missing index is an empty one, as for kmod. */
+int mod_db_need(struct mod_db *db, int which)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(index_files) / sizeof(index_files[0]); i++) {
+		char path[PATH_MAX + 64], *text;
+		size_t len;
+		int r;
+
+		if (!(which & index_files[i].bit) || (db->loaded & index_files[i].bit))
+			continue;
+		db->loaded |= index_files[i].bit;
+		snprintf(path, sizeof(path), "%s/%s", db->dir, index_files[i].file);
+		r = mod_read_text(path, &text, &len);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		r = parse_one(db, index_files[i].bit, text, len);
+		free(text);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int mod_db_open(struct mod_db *db, const char *dir)
+{
+	char path[PATH_MAX + 64], *text;
+	int r;
+
+	memset(db, 0, sizeof(*db));
+	if (snprintf(db->dir, sizeof(db->dir), "%s", dir) >= (int)sizeof(db->dir))
+		return -ENAMETOOLONG;
+	snprintf(path, sizeof(path), "%s/modules.dep", dir);
+	r = mod_read_text(path, &text, NULL);
+	if (r == -ENOENT)
+		return mod_db_scan(db);
+	if (r < 0)
+		return r;
+	r = parse_dep(db, text);
+	free(text);
+	if (r < 0)
+		return r;
+	return mod_db_need(db, MOD_IDX_BUILTIN | MOD_IDX_SOFTDEP);
+}
