@@ -3,7 +3,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CACHE      ?= $(CURDIR)/.cache
 BUILD      := build
-ZLIB       := $(CACHE)/zlib
+ZLIB       := $(CACHE)/zlib-v2
 KERNEL_DIR := $(CACHE)/kernel
 MUSLCC     ?= musl-gcc
 
@@ -21,7 +21,8 @@ WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -Os
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
            -I. -I$(ZLIB)/include -isystem $(BUILD)/kinc -MMD -MP -DMINBOOT_PREFIX='"$(PREFIX)"'
-LDFLAGS += -static -Wl,--gc-sections -s
+# noseparate-code: no page padding between segments (about 8 KiB of a small static binary)
+LDFLAGS += -static -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,--build-id=none -Wl,-z,norelro
 
 LIB_SRCS  := $(wildcard common/*.c) $(wildcard modload/*.c) $(wildcard netcfg/*.c)
 INIT_SRCS := $(wildcard init/*.c)

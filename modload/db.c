@@ -1,6 +1,6 @@
 /* The module database: names, paths, dependencies; strings live in one arena freed at close. */
 #include <errno.h>
-#include <fnmatch.h>
+#include "common/glob.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +175,7 @@ const struct mod_softdep *mod_softdep_find(const struct mod_db *db, const char *
 	int i;
 
 	for (i = 0; i < db->nsoftdeps; i++)
-		if (!fnmatch(db->softdeps[i].pattern, name, 0))
+		if (glob_match(db->softdeps[i].pattern, name))
 			return &db->softdeps[i];
 	return NULL;
 }

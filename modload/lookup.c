@@ -3,7 +3,7 @@
  * ("symbol:" aliases), modules.alias (fnmatch patterns), modules.builtin, and the builtin
  * modules' aliases.  modprobe.d (aliases, install commands) is not read. */
 #include <errno.h>
-#include <fnmatch.h>
+#include "common/glob.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,7 +82,7 @@ static int alias_search(const struct mod_alist *l, const char *key, struct mod_m
 
 		if (strncmp(a->pattern, key, a->lit))
 			continue;
-		if (a->wild ? fnmatch(a->pattern, key, 0) : strcmp(a->pattern + a->lit, key + a->lit))
+		if (a->wild ? !glob_match(a->pattern, key) : strcmp(a->pattern + a->lit, key + a->lit))
 			continue;
 		if (n == cap) {
 			void *v = realloc(h, (size_t)(cap = cap ? cap * 2 : 8) * sizeof(*h));
