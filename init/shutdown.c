@@ -137,7 +137,7 @@ static void report_exit(struct init_state *st)
 {
 	int status = st->payload_ended ? exit_status_of(st->payload_status) : 125;
 
-	log_msg(LOG_ERR < log_level ? LOG_WARN : LOG_ERR, "exit status %d", status);
+	log_msg(LOG_ERR, "exit status %d", status); /* printed even when quiet: hosts parse it */
 	if (st->cfg.exit_report != EXIT_ISA_DEBUG)
 		return;
 	if (ioperm(ISA_DEBUG_EXIT_PORT, 4, 1) < 0) {
