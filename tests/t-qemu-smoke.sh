@@ -30,7 +30,7 @@ check "qemu: /proc mounted" has "$out" "CHECK mount /proc proc"
 check "qemu: /sys mounted" has "$out" "CHECK mount /sys sysfs"
 check "qemu: devtmpfs on /dev" has "$out" "CHECK mount /dev devtmpfs"
 check "qemu: / writable" has "$out" "CHECK root-writable"
-check "qemu: clean environment (no kernel leftovers)" has "$out" "CHECK env HOME=/ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PWD=/ SHLVL=1 TERM=linux \\s*$"
+check "qemu: clean environment (no kernel leftovers)" has "$out" "CHECK env HOME=/ NOTIFY_SOCKET=/run/minboot/notify PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PWD=/ SHLVL=1 TERM=linux \\s*$"
 check "qemu: QEMU exits by itself when the payload ends" test "$rc" = 0
 check "qemu: no kernel panic" hasnt "$out" "Kernel panic"
 grep 'CHECK uptime' "$out" | sed 's/^/  payload start, guest /'
