@@ -41,10 +41,10 @@ check "qemu: override run powers off" test "$rc" = 0
 
 boot badparam "$img" " minboot.shutdown=explode"
 check "qemu: bad parameter is explained" has "$out" "bad value for minboot.shutdown: 'explode'"
-check "qemu: bad parameter powers off, no panic" sh -c "[ $rc = 0 ] && ! grep -q 'Kernel panic' '$out'"
+check "qemu: bad parameter powers off with status 125, no panic" sh -c "[ $rc = 125 ] && ! grep -q 'Kernel panic' '$out'"
 
 "$BUILD/minboot-pack" -o "$TMPROOT/nopayload.img" --file "$BB:/bin/busybox" 2>/dev/null
 boot nopayload "$TMPROOT/nopayload.img" ""
 check "qemu: missing payload is explained" has "$out" "no payload"
-check "qemu: missing payload powers off, no panic" sh -c "[ $rc = 0 ] && ! grep -q 'Kernel panic' '$out'"
+check "qemu: missing payload powers off with status 125, no panic" sh -c "[ $rc = 125 ] && ! grep -q 'Kernel panic' '$out'"
 t_done
