@@ -29,7 +29,7 @@ static bool ip4_broadcast(const struct nc_ip *ip, unsigned prefix, unsigned char
 struct nlmsghdr *nl_addr_build(void *buf, size_t size, uint16_t cmd, uint16_t flags, int ifindex,
 			       const struct nc_ip *ip, unsigned prefix, uint32_t valid_lft)
 {
-	struct nlmsghdr *nlh = nl_msg_start(buf, size, cmd, flags);
+	struct nlmsghdr *nlh = nl_msg_start(buf, size, cmd, flags | NLM_F_ACK);
 	struct ifa_cacheinfo ci = { .ifa_prefered = valid_lft, .ifa_valid = valid_lft };
 	struct ifaddrmsg *ifa;
 	unsigned char brd[4];

@@ -85,7 +85,7 @@ int nl_link_find(struct nl_sock *s, const char *name, struct nl_link *l)
 struct nlmsghdr *nl_link_build_set(void *buf, size_t size, int ifindex, unsigned flags,
 				   unsigned change, unsigned mtu)
 {
-	struct nlmsghdr *nlh = nl_msg_start(buf, size, RTM_NEWLINK, 0);
+	struct nlmsghdr *nlh = nl_msg_start(buf, size, RTM_NEWLINK, NLM_F_ACK);
 	struct ifinfomsg *ifi;
 
 	if (!nlh || !(ifi = nl_msg_put_extra(nlh, size, sizeof(*ifi))))

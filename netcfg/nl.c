@@ -266,8 +266,6 @@ int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb cb, void *data, void 
 	int r;
 
 	nlh->nlmsg_seq = ++s->seq ? s->seq : ++s->seq; /* 0 would match notifications */
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
-		nlh->nlmsg_flags |= NLM_F_ACK;
 	do
 		n = sendto(s->fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
 	while (n < 0 && errno == EINTR);

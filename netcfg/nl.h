@@ -58,8 +58,10 @@ int nl_attr_get_str(const struct nlattr *a, char *buf, size_t size); /* NUL-term
 typedef int (*nl_cb)(const struct nlmsghdr *nlh, void *data);
 int nl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid, nl_cb cb, void *data);
 
-/* Send nlh (sets nlmsg_seq, adds NLM_F_ACK unless it is a dump) and read replies into rbuf until
- * done.  cb may be NULL.  Returns 0 or -errno. */
+/* Send nlh (sets nlmsg_seq) and read replies into rbuf until NLMSG_DONE or NLMSG_ERROR; a request
+ * that changes something must carry NLM_F_ACK (the builders set it), or this waits forever.
+ * (NLM_F_DUMP cannot tell: it shares bits with NLM_F_REPLACE and NLM_F_EXCL.)  cb may be NULL.
+ * Returns 0 or -errno. */
 int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb cb, void *data, void *rbuf, size_t rsize);
 
 /* Read one datagram (MSG_DONTWAIT when nonblock).  Returns its length, -EAGAIN, -ENOBUFS on

@@ -10,7 +10,7 @@ struct nlmsghdr *nl_route_build(void *buf, size_t size, uint16_t cmd, uint16_t f
 				const struct nc_ip *dst, unsigned prefix, const struct nc_ip *gw,
 				int ifindex, bool onlink)
 {
-	struct nlmsghdr *nlh = nl_msg_start(buf, size, cmd, flags);
+	struct nlmsghdr *nlh = nl_msg_start(buf, size, cmd, flags | NLM_F_ACK);
 	size_t alen = family == AF_INET6 ? 16 : 4;
 	struct rtmsg *rt;
 
