@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,7 +204,7 @@ static int add_conf(struct plan *p, struct pack_opts *o)
 	return i;
 }
 
-static uint32_t source_date_epoch(void)
+uint32_t source_date_epoch_value(void)
 {
 	const char *s = getenv("SOURCE_DATE_EPOCH");
 	char *end;
@@ -231,7 +232,7 @@ static void print_plan(const struct plan *p)
 	}
 }
 
-static int emit(const struct plan *p, struct pack_opts *o)
+int emit(const struct plan *p, struct pack_opts *o)
 {
 	char tmp[PATH_MAX];
 	struct sink s;
@@ -246,7 +247,7 @@ static int emit(const struct plan *p, struct pack_opts *o)
 	}
 	r = sink_open(&s, fd, o->compress ? o->level : -1);
 	if (!r)
-		r = cpio_emit(p, &s, source_date_epoch());
+		r = cpio_emit(p, &s, source_date_epoch_value());
 	if (!r)
 		r = sink_close(&s);
 	else
@@ -266,15 +267,33 @@ static int emit(const struct plan *p, struct pack_opts *o)
 	return 0;
 }
 
+static int lock_take(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		err("--lock %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return fd; /* held until the packer exits */
+}
+
 static int pack(struct pack_opts *o)
 {
 	struct plan p = { 0 };
 	int i, r;
 
+	if (o->lock && (r = lock_take(o->lock)) < 0)
+		return r;
 	if ((r = add_base(&p, o)) < 0)
 		return r;
 	for (i = 0; i < o->noverlay; i++)
 		if ((r = overlay_add(&p, o->overlay[i], "--overlay")) < 0)
+			return r;
+	if ((r = packages_add(&p, o->package, o->npackage, o->package_docs)) < 0)
+		return r;
+	for (i = 0; i < o->nhostfiles; i++)
+		if ((r = hostfiles_add(&p, o->hostfiles[i])) < 0)
 			return r;
 	for (i = 0; i < o->nfile; i++)
 		if ((r = add_file_arg(&p, o->file[i])) < 0)
@@ -283,13 +302,20 @@ static int pack(struct pack_opts *o)
 		return r;
 	if ((r = add_conf(&p, o)) < 0)
 		return r;
-	if ((r = plan_finish(&p)) < 0) {
-		err("a file replaces a directory that has contents: %s", strerror(-r));
+	if ((r = plan_finish(&p)) < 0)
 		return r;
-	}
+	plan_exclude(&p, o->exclude, o->nexclude);
 	if (o->print) {
 		print_plan(&p);
 		return 0;
+	}
+	if (!strcmp(o->format, "chroot"))
+		return chroot_emit(&p, o->output, source_date_epoch_value());
+	if (!strcmp(o->format, "iso"))
+		return iso_emit(&p, o);
+	if (!strcmp(o->format, "ext2")) {
+		err("--format ext2: not available in this build");
+		return -ENOTSUP;
 	}
 	return emit(&p, o);
 }

@@ -6,6 +6,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "pack/opts.h"
+#include "pack/pack.h"
 
 #define MINBOOT_VERSION "0.1"
 
@@ -16,6 +17,7 @@ struct opt {
 	const char *arg;    /* NULL: no argument */
 	opt_fn fn;
 	const char *help;
+	int path;           /* in a --config file: 1 the value is a path, 2 a SRC[:DST] */
 };
 
 static int push(const char **v, int *n, const char *arg, const char *what)
@@ -86,6 +88,49 @@ static int o_level(struct pack_opts *o, const char *a)
 	return 0;
 }
 
+static int o_hostfiles(struct pack_opts *o, const char *a) { return push(o->hostfiles, &o->nhostfiles, a, "--hostfiles"); }
+static int o_exclude(struct pack_opts *o, const char *a) { return push(o->exclude, &o->nexclude, a, "--exclude"); }
+static int o_package(struct pack_opts *o, const char *a) { return push(o->package, &o->npackage, a, "--package"); }
+static int o_package_docs(struct pack_opts *o, const char *a) { (void)a; o->package_docs = 1; return 0; }
+static int o_lock(struct pack_opts *o, const char *a) { o->lock = a; return 0; }
+static int o_if_newer(struct pack_opts *o, const char *a) { (void)a; o->if_newer = 1; return 0; }
+static int o_kernel(struct pack_opts *o, const char *a) { o->kernel = a; return 0; }
+static int o_cache(struct pack_opts *o, const char *a) { o->cache = a; return 0; }
+static int o_verbose(struct pack_opts *o, const char *a) { (void)a; o->verbose = 1; return 0; }
+
+static int o_excludefiles(struct pack_opts *o, const char *a)
+{
+	return excludefiles_read(a, o->exclude, &o->nexclude, OPTS_MAX) < 0 ? -EINVAL : 0;
+}
+
+static int o_format(struct pack_opts *o, const char *a)
+{
+	static const char *const formats[] = { "initramfs", "chroot", "ext2", "iso" };
+	unsigned i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(a, formats[i])) {
+			o->format = formats[i];
+			return 0;
+		}
+	err("--format %s: expected initramfs, chroot, ext2 or iso", a);
+	return -EINVAL;
+}
+
+static int o_jobs(struct pack_opts *o, const char *a)
+{
+	char *end;
+	long j = strtol(a, &end, 10);
+
+	if (*end || j < 1 || j > 64) {
+		err("-j %s: expected 1 to 64", a);
+		return -EINVAL;
+	}
+	o->jobs = (int)j;
+	return 0;
+}
+
+static int o_config(struct pack_opts *o, const char *a);
 static int o_help(struct pack_opts *o, const char *a);
 static int o_version(struct pack_opts *o, const char *a)
 {
@@ -95,19 +140,32 @@ static int o_version(struct pack_opts *o, const char *a)
 }
 
 static const struct opt opts[] = {
-	{ "-o|output", "OUT", o_output, "write the image to OUT (replaced atomically)" },
-	{ "payload", "'CMD ARGS'", o_payload, "the program the init starts; taken from the host (with its libraries) unless a --file provides it" },
-	{ "file", "SRC[:DST]", o_file, "copy SRC to DST in the image (a directory recursively); ELF files bring their libraries" },
-	{ "overlay", "DIR", o_overlay, "lay DIR's tree over the image root (repeatable)" },
-	{ "set", "KEY=VALUE", o_set, "an init setting for /etc/minboot.conf (the kernel command line's keys)" },
-	{ "compress", "none|gzip", o_compress, "compression of the initramfs (default gzip)" },
-	{ "level", "N", o_level, "gzip level 1-9 (default 6)" },
-	{ "init", "PATH", o_init, "the init binary (default: minboot-init beside the packer, or the installed one)" },
-	{ "no-default-overlay", NULL, o_no_overlay, "leave out the default /etc files (passwd, group, hosts, ...)" },
-	{ "print", NULL, o_print, "list what would go into the image and why; write nothing" },
-	{ "-h|help", NULL, o_help, "this text" },
-	{ "version", NULL, o_version, "the version" },
-	{ NULL, NULL, NULL, NULL },
+	{ "-o|output", "OUT", o_output, "write the image to OUT (replaced atomically)", 1 },
+	{ "payload", "'CMD ARGS'", o_payload, "the program the init starts; taken from the host (with its libraries) unless a --file provides it", 0 },
+	{ "file", "SRC[:DST]", o_file, "copy SRC to DST in the image (a directory recursively); ELF files bring their libraries", 2 },
+	{ "overlay", "DIR", o_overlay, "lay DIR's tree over the image root (repeatable)", 1 },
+	{ "hostfiles", "FILE", o_hostfiles, "copy the host paths FILE's globs match, one per line (supermin's hostfiles)", 1 },
+	{ "exclude", "GLOB", o_exclude, "leave out image paths GLOB matches ('*' crosses '/')", 0 },
+	{ "excludefiles", "FILE", o_excludefiles, "--exclude for each line of FILE (supermin's \"-/usr/share/doc/*\" lines)", 1 },
+	{ "package", "NAME", o_package, "a Debian package's files from dpkg's database, with its Depends: (docs, manuals and locales left out)", 0 },
+	{ "package-docs", NULL, o_package_docs, "keep the documentation, manuals and locales of --package", 0 },
+	{ "format", "FORMAT", o_format, "initramfs (default), chroot (a directory), ext2 (root disk + small initramfs) or iso", 0 },
+	{ "kernel", "FILE", o_kernel, "the kernel for --format iso", 1 },
+	{ "config", "FILE", o_config, "read options from FILE: one per line, \"option value\" (paths relative to FILE)", 1 },
+	{ "lock", "FILE", o_lock, "hold an exclusive lock on FILE while packing", 1 },
+	{ "if-newer", NULL, o_if_newer, "do nothing when the output was made from the same inputs (content hashes)", 0 },
+	{ "cache", "DIR", o_cache, "keep compressed segments here and reuse them (default $XDG_CACHE_HOME/minboot)", 1 },
+	{ "-j|jobs", "N", o_jobs, "compression threads (default: the number of CPUs)", 0 },
+	{ "-v|verbose", NULL, o_verbose, "say what each stage did", 0 },
+	{ "set", "KEY=VALUE", o_set, "an init setting for /etc/minboot.conf (the kernel command line's keys)" , 0 },
+	{ "compress", "none|gzip", o_compress, "compression of the initramfs (default gzip)" , 0 },
+	{ "level", "N", o_level, "gzip level 1-9 (default 6)" , 0 },
+	{ "init", "PATH", o_init, "the init binary (default: minboot-init beside the packer, or the installed one)" , 1 },
+	{ "no-default-overlay", NULL, o_no_overlay, "leave out the default /etc files (passwd, group, hosts, ...)" , 0 },
+	{ "print", NULL, o_print, "list what would go into the image and why; write nothing" , 0 },
+	{ "-h|help", NULL, o_help, "this text" , 0 },
+	{ "version", NULL, o_version, "the version" , 0 },
+	{ NULL, NULL, NULL, NULL, 0 },
 };
 
 static int o_help(struct pack_opts *o, const char *a)
@@ -153,6 +211,85 @@ static const struct opt *opt_find(const char *arg, const char **inline_val)
 	return NULL;
 }
 
+static int opt_apply(struct pack_opts *o, const struct opt *p, const char *shown, const char *val)
+{
+	if (p->arg && !val) {
+		err("%s needs an argument: %s", shown, p->arg);
+		return -EINVAL;
+	}
+	if (!p->arg && val) {
+		err("%s takes no argument", shown);
+		return -EINVAL;
+	}
+	return p->fn(o, val);
+}
+
+/* A relative path in a config file is relative to the file, not to where the packer runs. */
+static char *config_path(const char *dir, const char *val, int kind)
+{
+	char *out;
+
+	if (kind == 0 || val[0] == '/')
+		return xstrdup(val);
+	if (kind == 2 && !strstr(val, ":/")) /* a relative SRC needs its DST; keep it to be refused */
+		return xstrdup(val);
+	if (asprintf(&out, "%s/%s", dir, val) < 0)
+		abort();
+	return out;
+}
+
+static int o_config(struct pack_opts *o, const char *file)
+{
+	static int depth;
+	char line[4096], dir[4096], *name, *val, *end, shown[300];
+	const struct opt *p;
+	const char *iv;
+	int lineno = 0, r = 0;
+	FILE *f;
+
+	if (depth > 8) {
+		err("--config %s: nested too deeply", file);
+		return -EINVAL;
+	}
+	if (!(f = fopen(file, "re"))) {
+		err("--config %s: %s", file, strerror(errno));
+		return -EINVAL;
+	}
+	snprintf(dir, sizeof(dir), "%s", file);
+	end = strrchr(dir, '/');
+	if (end)
+		*end = '\0';
+	else
+		strcpy(dir, ".");
+	depth++;
+	while (!r && fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		name = line + strspn(line, " \t");
+		if (!*name || *name == '#')
+			continue;
+		val = name + strcspn(name, " \t");
+		if (*val)
+			*val++ = '\0';
+		val += strspn(val, " \t");
+		for (end = val + strlen(val); end > val && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			end[-1] = '\0';
+		snprintf(shown, sizeof(shown), "--%s", name[0] == '-' ? name + strspn(name, "-") : name);
+		p = opt_find(shown, &iv);
+		if (!p || iv) {
+			err("%s:%d: unknown option %s", file, lineno, name);
+			r = -EINVAL;
+			break;
+		}
+		r = opt_apply(o, p, shown, *val ? config_path(dir, val, p->path) : NULL);
+		if (r > 0)
+			r = 0;
+	}
+	depth--;
+	fclose(f);
+	return r;
+}
+
 int opts_parse(int argc, char **argv, struct pack_opts *o)
 {
 	const struct opt *p;
@@ -162,23 +299,17 @@ int opts_parse(int argc, char **argv, struct pack_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->compress = 1;
 	o->level = 6;
+	o->format = "initramfs";
 	for (i = 1; i < argc; i++) {
 		p = opt_find(argv[i], &val);
 		if (!p) {
 			err("unknown option %s (see --help)", argv[i]);
 			return -EINVAL;
 		}
-		if (p->arg && !val) {
-			if (i + 1 >= argc) {
-				err("%s needs an argument: %s", argv[i], p->arg);
-				return -EINVAL;
-			}
+		const char *shown = argv[i];
+		if (p->arg && !val && i + 1 < argc)
 			val = argv[++i];
-		} else if (!p->arg && val) {
-			err("%s takes no argument", argv[i]);
-			return -EINVAL;
-		}
-		r = p->fn(o, val);
+		r = opt_apply(o, p, shown, val);
 		if (r)
 			return r;
 	}

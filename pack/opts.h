@@ -15,6 +15,18 @@ struct pack_opts {
 	int no_default_overlay;
 	int print;
 	int compress, level;          /* gzip and its level (default 6) */
+	int nhostfiles, nexclude, npackage;
+	const char *hostfiles[OPTS_MAX];
+	const char *exclude[OPTS_MAX]; /* globs of image paths, from --exclude and --excludefiles */
+	const char *package[OPTS_MAX];
+	int package_docs;
+	const char *lock;             /* --lock FILE: serialise packs */
+	int if_newer;                 /* --if-newer: skip when no input changed */
+	const char *format;           /* initramfs (default), chroot, ext2, iso */
+	const char *kernel;           /* --kernel: for the iso format */
+	const char *cache;            /* --cache DIR: compressed segments by content */
+	int jobs;                     /* -j N: compression threads (default: CPUs) */
+	int verbose;
 };
 
 /* 0 to go on, 1 when done (--help, --version), -EINVAL on a usage error (already reported). */

@@ -74,6 +74,25 @@ int cpio_trailer(struct sink *s);
 int overlay_add(struct plan *p, const char *dir, const char *why);
 int overlay_add_at(struct plan *p, const char *dir, const char *dst, const char *why);
 
+/* hostfiles.c — supermin's hostfiles and excludefiles. */
+int host_path_add(struct plan *p, const char *path, const char *why);
+int hostfiles_add(struct plan *p, const char *file);
+int excludefiles_read(const char *file, const char **globs, int *n, int max);
+void plan_exclude(struct plan *p, const char *const *globs, int n);
+
+/* dpkg.c — Debian packages from dpkg's database, Depends: followed. */
+int packages_add(struct plan *p, const char *const *names, int n, int docs);
+
+/* chroot.c — the image as a directory. */
+int tree_write(const struct plan *p, const char *root, uint32_t mtime);
+int chroot_emit(const struct plan *p, const char *out, uint32_t mtime);
+
+/* iso.c, main.c — formats built on the initramfs */
+struct pack_opts;
+int iso_emit(const struct plan *p, struct pack_opts *o);
+int emit(const struct plan *p, struct pack_opts *o);   /* the initramfs to o->output */
+uint32_t source_date_epoch_value(void);
+
 /* util.c */
 int file_read_all(const char *path, char **out, size_t *len, size_t max);
 int out_open_tmp(const char *out, char *tmp, size_t tmplen); /* temp file beside out */

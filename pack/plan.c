@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "pack/pack.h"
 
 char *xstrdup(const char *s)
@@ -206,12 +207,16 @@ int plan_finish(struct plan *p)
 		p->v[o++] = p->v[i];
 	}
 	p->n = o;
-	/* A directory entry replaced by a non-directory would orphan its children: refuse. */
+	/* Something below a non-directory: a file replaced a directory with contents, or a path
+	 * goes through a symlink (which could point anywhere): refuse both. */
 	for (i = 0; i + 1 < p->n; i++) {
 		size_t l = strlen(p->v[i].dst);
 		if (p->v[i].type != E_DIR && !strncmp(p->v[i].dst, p->v[i + 1].dst, l) &&
-		    p->v[i + 1].dst[l] == '/')
+		    p->v[i + 1].dst[l] == '/') {
+			err("%s (%s) would be below %s, which is %s (%s)", p->v[i + 1].dst, p->v[i + 1].why,
+			    p->v[i].dst, p->v[i].type == E_SYMLINK ? "a symlink" : "not a directory", p->v[i].why);
 			return -ENOTDIR;
+		}
 	}
 	return 0;
 }

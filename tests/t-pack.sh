@@ -61,6 +61,47 @@ refuse "an unknown option" "unknown option --frobnicate" --frobnicate
 "$PACK" -o /nonexistent/dir/out.img --file "$BB:/bin/busybox" > "$TMPROOT/refuse.out" 2>&1
 check "pack: refuses a missing output directory" sh -c "[ $? -ne 0 ] && grep -q /nonexistent/dir/out.img '$TMPROOT/refuse.out'"
 check "pack: no temporary files left behind" sh -c "! ls '$TMPROOT' | grep -q '\.tmp\.'"
+# supermin-style inputs: hostfiles globs and excludefiles; Debian packages; a config file.
+printf '/usr/share/doc/busybox-static/*\n/etc/host*\n' > "$TMPROOT/hostfiles"
+printf -- '-/usr/share/doc/busybox-static/changelog*\n-/etc/hosts.*\n' > "$TMPROOT/excludefiles"
+"$PACK" --print --hostfiles "$TMPROOT/hostfiles" --excludefiles "$TMPROOT/excludefiles" > "$TMPROOT/hf" 2>&1
+check "pack: --hostfiles copies what the globs match" grep -q '^f .*/usr/share/doc/busybox-static/copyright .*--hostfiles' "$TMPROOT/hf"
+check "pack: --excludefiles leaves out what its globs match" sh -c "! grep -q 'changelog' '$TMPROOT/hf' && ! grep -q '/etc/hosts\.' '$TMPROOT/hf'"
+"$PACK" --print --package busybox-static > "$TMPROOT/pkg" 2>&1
+check "pack: --package takes a package's files from dpkg" grep -q '^f 0755 /bin/busybox .*--package busybox-static' "$TMPROOT/pkg"
+check "pack: --package leaves documentation out by default" sh -c "! grep -q /usr/share/doc '$TMPROOT/pkg'"
+"$PACK" --print --package libc-bin > "$TMPROOT/pkg2" 2>&1
+check "pack: --package follows Depends: (libc-bin -> libc6)" grep -q 'libc.so.6 .*--package libc6' "$TMPROOT/pkg2"
+refuse "a package that is not installed" "--package no-such-package: not installed" --package no-such-package
+mkdir -p "$TMPROOT/app/sub"
+printf 'echo from-config\n' > "$TMPROOT/app/sub/run.sh"
+cat > "$TMPROOT/app/appliance.conf" <<CONF
+# the whole appliance in one file
+file $BB:/bin/busybox
+file sub/run.sh:/run.sh
+payload /bin/busybox sh /run.sh
+set minboot.restart=on-failure
+CONF
+(cd / && "$abs" --config "$TMPROOT/app/appliance.conf" -o "$TMPROOT/cfg.img" 2>/dev/null)
+check "pack: --config: options from a file, paths relative to it" sh -c "zcat '$TMPROOT/cfg.img' | cpio -i --to-stdout etc/minboot.conf 2>/dev/null | grep -qx 'minboot.restart=on-failure' && zcat '$TMPROOT/cfg.img' | cpio -it 2>/dev/null | grep -qx run.sh"
+printf 'frobnicate yes\n' > "$TMPROOT/bad.conf"
+refuse "an unknown option in a config file" "bad.conf:1: unknown option frobnicate" --config "$TMPROOT/bad.conf"
+mkdir -p "$TMPROOT/ov2/etc"; ln -s /etc "$TMPROOT/ov2/etcx"
+refuse "a destination through a symlink" "which is a symlink" --overlay "$TMPROOT/ov2" --file "$TMPROOT/check.sh:/etcx/passwd"
+
+# --format chroot: the same tree as a directory, replaced atomically; reproducible with cpio.
+"$PACK" -o "$TMPROOT/tree" --format chroot --file "$BB:/bin/busybox" --payload '/bin/busybox true' 2>/dev/null
+check "pack: --format chroot writes a tree" sh -c "cmp -s '$BB' '$TMPROOT/tree/bin/busybox' && [ -x '$TMPROOT/tree/init' ] && grep -q minboot.payload '$TMPROOT/tree/etc/minboot.conf'"
+touch "$TMPROOT/tree/old-marker"
+"$PACK" -o "$TMPROOT/tree" --format chroot --file "$BB:/bin/busybox" 2>/dev/null
+check "pack: --format chroot replaces the old tree" sh -c "[ ! -e '$TMPROOT/tree/old-marker' ] && [ -x '$TMPROOT/tree/bin/busybox' ] && ! ls '$TMPROOT' | grep -q 'tree\.old'"
+
+# --lock: concurrent packs with the same lock both succeed.
+"$PACK" -o "$TMPROOT/l1.img" --lock "$TMPROOT/lock" --file "$BB:/bin/busybox" 2>/dev/null & p1=$!
+"$PACK" -o "$TMPROOT/l2.img" --lock "$TMPROOT/lock" --file "$BB:/bin/busybox" 2>/dev/null & p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+check "pack: two concurrent packs with one --lock both succeed" sh -c "[ $r1 = 0 ] && [ $r2 = 0 ] && cmp -s '$TMPROOT/l1.img' '$TMPROOT/l2.img'"
+
 # An installed packer (DESTDIR, another PREFIX) finds its init and default overlay.
 make -s install DESTDIR="$TMPROOT/inst" PREFIX=/opt/mb > "$TMPROOT/install.log" 2>&1
 "$TMPROOT/inst/opt/mb/bin/minboot-pack" -o "$TMPROOT/i.img" --file "$BB:/bin/busybox" 2>/dev/null
