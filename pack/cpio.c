@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "common/log.h"
 #include "pack/pack.h"
@@ -72,8 +73,10 @@ static int put_host_file(struct sink *s, const struct entry *e, uint32_t ino, ui
 	return r;
 }
 
-/* Inode numbers are the entries' positions: the same plan always gives the same archive. */
-int cpio_emit(const struct plan *p, struct sink *s, uint32_t mtime)
+/* Inode numbers come from the path, so an entry's bytes do not depend on what else is in the
+ * image (segments are cached on their own).  Only hard links (nlink > 1) make the kernel or cpio
+ * compare inode numbers, and every entry here has one link. */
+int cpio_emit(const struct plan *p, struct sink *s, uint32_t mtime, int trailer)
 {
 	const struct entry *e;
 	uint32_t ino;
@@ -82,7 +85,7 @@ int cpio_emit(const struct plan *p, struct sink *s, uint32_t mtime)
 
 	for (i = 0; i < p->n && !r; i++) {
 		e = &p->v[i];
-		ino = i + 1;
+		ino = (uint32_t)crc32(0, (const unsigned char *)e->dst, strlen(e->dst)) | 1;
 		if (!strcmp(e->dst, "/"))
 			continue; /* the kernel's rootfs is already there */
 		switch (e->type) {
@@ -105,5 +108,5 @@ int cpio_emit(const struct plan *p, struct sink *s, uint32_t mtime)
 		if (r < 0 && e->src)
 			err("unable to read %s: %s", e->src, strerror(-r));
 	}
-	return r ? r : cpio_trailer(s);
+	return r || !trailer ? r : cpio_trailer(s);
 }

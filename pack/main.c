@@ -234,37 +234,7 @@ static void print_plan(const struct plan *p)
 
 int emit(const struct plan *p, struct pack_opts *o)
 {
-	char tmp[PATH_MAX];
-	struct sink s;
-	struct timespec t0, t1;
-	int fd, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	fd = out_open_tmp(o->output, tmp, sizeof(tmp));
-	if (fd < 0) {
-		err("unable to create %s: %s", o->output, strerror(-fd));
-		return fd;
-	}
-	r = sink_open(&s, fd, o->compress ? o->level : -1);
-	if (!r)
-		r = cpio_emit(p, &s, source_date_epoch_value());
-	if (!r)
-		r = sink_close(&s);
-	else
-		sink_close(&s);
-	if (!r)
-		r = out_commit(fd, tmp, o->output);
-	if (r) {
-		close(fd);
-		unlink(tmp);
-		err("unable to write %s: %s", o->output, strerror(-r));
-		return r;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	info("wrote %s: %zu entries, %llu bytes, %llu written, %ld ms", o->output, p->n,
-	     (unsigned long long)s.in_bytes, (unsigned long long)s.out_bytes,
-	     (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
-	return 0;
+	return segments_emit(p, o);
 }
 
 static int lock_take(const char *path)

@@ -52,20 +52,25 @@ int elf_read(const char *path, struct elf_info *out);
 /* libs.c — add an ELF file's interpreter and libraries (recursively) to the plan. */
 int libs_add(struct plan *p, const char *host_path, const char *why);
 
-/* sink.c — where the emitters write: a file descriptor, optionally through zlib's gzip. */
+/* sink.c — where the emitters write: a file descriptor, optionally through zlib's gzip in
+ * chunks compressed on several threads. */
 struct sink {
 	int fd;
-	int gzip;
-	void *z;                 /* z_stream when gzip */
+	int gzip, level, jobs;
+	void *chunks;            /* struct chunk[nchunks] */
+	int nchunks, nfull, header_done;
+	unsigned char *tail;     /* the last 32 KiB compressed: the next batch's first dictionary */
+	size_t tail_len;
+	uint32_t crc;
 	uint64_t in_bytes, out_bytes;
 	int error;               /* first -errno seen */
 };
-int sink_open(struct sink *s, int fd, int gzip_level); /* level < 0: no compression */
+int sink_open(struct sink *s, int fd, int gzip_level, int jobs); /* level < 0: no compression */
 int sink_write(struct sink *s, const void *buf, size_t len);
 int sink_close(struct sink *s);
 
 /* cpio.c — the newc format the kernel's initramfs unpacker reads. */
-int cpio_emit(const struct plan *p, struct sink *s, uint32_t mtime);
+int cpio_emit(const struct plan *p, struct sink *s, uint32_t mtime, int trailer);
 int cpio_put(struct sink *s, const char *name, uint32_t ino, uint32_t mode, uint32_t nlink,
 	     uint32_t mtime, const void *data, size_t size, unsigned rmajor, unsigned rminor);
 int cpio_trailer(struct sink *s);
@@ -92,6 +97,16 @@ struct pack_opts;
 int iso_emit(const struct plan *p, struct pack_opts *o);
 int emit(const struct plan *p, struct pack_opts *o);   /* the initramfs to o->output */
 uint32_t source_date_epoch_value(void);
+
+/* segments.c — the initramfs as cached, separately compressed cpio segments. */
+int segments_emit(const struct plan *p, struct pack_opts *o);
+
+/* hash.c — content hashes, with a stat cache. */
+uint64_t hash_init(void);
+uint64_t hash_bytes(uint64_t h, const void *buf, size_t len);
+int hash_file(const char *path, uint64_t *out, int *cached);
+void hash_cache_load(const char *file);
+void hash_cache_save(const char *file);
 
 /* util.c */
 int file_read_all(const char *path, char **out, size_t *len, size_t max);

@@ -2,6 +2,7 @@
 BUILD=${BUILD:-build}
 KERNEL_DIR=${KERNEL_DIR:-.cache/kernel}
 TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/minboot-test.XXXXXX")
+export XDG_CACHE_HOME="$TMPROOT/cache"   # the packer's segment cache: per test run
 trap 'rm -rf "$TMPROOT"' EXIT
 t_fails=0
 pass() { echo "PASS: $*"; }
