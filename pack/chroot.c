@@ -99,7 +99,7 @@ static int set_times(const char *root, const struct plan *p, time_t t)
 		if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) < 0)
 			return -errno;
 	}
-	return 0;
+	return utimensat(AT_FDCWD, root, ts, 0) < 0 ? -errno : 0; /* the top, too */
 }
 
 int tree_write(const struct plan *p, const char *root, uint32_t mtime)
