@@ -103,7 +103,7 @@ static void cpio_header_layout(void)
 	ssize_t n;
 
 	CHECK(fd >= 0);
-	sink_open(&s, fd, -1);
+	sink_open(&s, fd, -1, 1);
 	CHECK_INT(cpio_put(&s, "init", 7, 0100755, 1, 0, "abc", 3, 0, 0), 0);
 	CHECK_INT(cpio_trailer(&s), 0);
 	CHECK_INT(sink_close(&s), 0);
