@@ -127,7 +127,8 @@ static int set_duration(struct config *c, const char *key, const char *val, char
 	unsigned *field = !strcmp(key, "minboot.restart-delay") ? &c->restart_delay_ms :
 			  !strcmp(key, "minboot.restart-delay-max") ? &c->restart_delay_max_ms :
 			  !strcmp(key, "minboot.watchdog") ? &c->watchdog_ms :
-			  !strcmp(key, "minboot.fstab-timeout") ? &c->fstab_timeout_ms : &c->stop_timeout_ms;
+			  !strcmp(key, "minboot.fstab-timeout") ? &c->fstab_timeout_ms :
+			  !strcmp(key, "minboot.root-timeout") ? &c->root_timeout_ms : &c->stop_timeout_ms;
 
 	if (parse_seconds(val, field))
 		return bad(err, n, key, val, "seconds, 0 to 86400");
@@ -166,6 +167,15 @@ static int set_log(struct config *c, const char *key, const char *val, char *err
 	static const char *const names[] = { "err", "warn", "info", "debug" };
 
 	return set_enum(names, 4, &c->log_level, key, val, err, n, "err, warn, info or debug");
+}
+
+/* The kernel's own root= family: with an initramfs the kernel leaves them to /init. */
+static int set_root(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	char *dst = !strcmp(key, "root") ? c->root : !strcmp(key, "rootfstype") ? c->rootfstype : c->rootflags;
+	size_t len = !strcmp(key, "root") ? sizeof(c->root) : !strcmp(key, "rootfstype") ? sizeof(c->rootfstype) : sizeof(c->rootflags);
+
+	return copy(dst, len, key, val, err, n) < 0 ? -EINVAL : 0;
 }
 
 static int set_quiet(struct config *c, const char *key, const char *val, char *err, size_t n)
@@ -256,6 +266,10 @@ static const struct key_def keys[] = {
 	{ { "minboot.workdir", "DIR", "the payload's working directory (default /)" }, set_workdir },
 	{ { "minboot.exit", "console|isa-debug-exit", "also report the payload's status through QEMU's isa-debug-exit port" }, set_exit },
 	{ { "minboot.fstab-timeout", "SECONDS", "how long to wait for an /etc/fstab device (default 10)" }, set_duration },
+	{ { "root", "DEV|UUID=U|LABEL=L", "mount this root filesystem and run its /init (the ext2 format)" }, set_root },
+	{ { "rootfstype", "TYPE", "the root filesystem's type (default: tried in turn)" }, set_root },
+	{ { "rootflags", "OPTS", "mount options for the root filesystem" }, set_root },
+	{ { "minboot.root-timeout", "SECONDS", "how long to wait for the root device (default 30)" }, set_duration },
 	{ { "quiet", "", "log warnings and errors only (also the kernel's)" }, set_quiet },
 	{ { "rw", "", "remount / read-write if it is not (the default for minboot)" }, set_rw },
 	{ { "ro", "", "leave / as the kernel mounted it" }, set_rw },
@@ -284,6 +298,7 @@ void config_defaults(struct config *c)
 	c->restart_delay_ms = 500;
 	c->restart_delay_max_ms = 30000;
 	c->fstab_timeout_ms = 10000;
+	c->root_timeout_ms = 30000;
 }
 
 static int key_matches(const char *pattern, const char *key)

@@ -32,6 +32,10 @@ struct config {
 	char workdir[256];                  /* minboot.workdir */
 	enum exit_report exit_report;       /* minboot.exit */
 	unsigned fstab_timeout_ms;          /* minboot.fstab-timeout: wait for devices */
+	char root[256];                     /* root=: switch to this device's /init */
+	char rootfstype[32];                /* rootfstype= */
+	char rootflags[256];                /* rootflags= */
+	unsigned root_timeout_ms;           /* minboot.root-timeout */
 	int nenv;
 	char env[CONFIG_MAX_ENV][CONFIG_STR / 4]; /* minboot.env.NAME=value, as "NAME=value" */
 	char modules_load[CONFIG_STR];      /* modules-load= / rd.modules-load=, comma-joined */

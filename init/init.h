@@ -38,7 +38,9 @@ struct init_state {
 void step_early(struct init_state *st);     /* mounts, console, signals */
 void step_config(struct init_state *st);    /* defaults < /etc/minboot.conf < /proc/cmdline */
 void step_root(struct init_state *st);      /* remount / read-write unless ro */
+void step_switch_root(struct init_state *st, char **argv); /* root=: hand over to its /init */
 void step_storage(struct init_state *st);   /* /etc/fstab */
+int wait_device(const char *spec, char *dev, size_t len, unsigned timeout_ms); /* UUID=, LABEL=, /dev */
 void step_payload(struct init_state *st);   /* environment, sockets, spawn */
 int payload_spawn(struct init_state *st);   /* (re)start the payload; 0 or -errno */
 int exit_status_of(int wait_status);        /* the shell's convention: 128+N for signal N */

@@ -29,12 +29,15 @@ static int describe(int argc, char **argv)
 
 int init_main(int argc, char **argv)
 {
+	(void)argc;
 	if (getpid() != 1)
 		return describe(argc, argv);
 	step_early(&st);
 	step_config(&st);
 	if (!st.fatal[0])
 		step_root(&st);
+	if (!st.fatal[0])
+		step_switch_root(&st, argv);
 	if (!st.fatal[0])
 		step_storage(&st);
 	if (!st.fatal[0])

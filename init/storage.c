@@ -78,7 +78,7 @@ static int resolve(const char *spec, char *dev, size_t len)
 	return stat(dev, &st) == 0;
 }
 
-static int wait_device(const char *spec, char *dev, size_t len, unsigned timeout_ms)
+int wait_device(const char *spec, char *dev, size_t len, unsigned timeout_ms)
 {
 	long end = uptime_ms() + timeout_ms;
 	struct timespec ts = { 0, 20 * 1000000L };

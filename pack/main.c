@@ -283,10 +283,8 @@ static int pack(struct pack_opts *o)
 		return chroot_emit(&p, o->output, source_date_epoch_value());
 	if (!strcmp(o->format, "iso"))
 		return iso_emit(&p, o);
-	if (!strcmp(o->format, "ext2")) {
-		err("--format ext2: not available in this build");
-		return -ENOTSUP;
-	}
+	if (!strcmp(o->format, "ext2"))
+		return ext2_emit(&p, o);
 	return emit(&p, o);
 }
 

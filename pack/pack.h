@@ -95,6 +95,7 @@ int chroot_emit(const struct plan *p, const char *out, uint32_t mtime);
 /* iso.c, main.c — formats built on the initramfs */
 struct pack_opts;
 int iso_emit(const struct plan *p, struct pack_opts *o);
+int ext2_emit(const struct plan *p, struct pack_opts *o);  /* OUT and OUT.initrd */
 int emit(const struct plan *p, struct pack_opts *o);   /* the initramfs to o->output */
 uint32_t source_date_epoch_value(void);
 
