@@ -178,6 +178,17 @@ static int set_root(struct config *c, const char *key, const char *val, char *er
 	return copy(dst, len, key, val, err, n) < 0 ? -EINVAL : 0;
 }
 
+static int set_timeline(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	if (!val || !strcmp(val, "1"))
+		c->timeline = 1;
+	else if (!strcmp(val, "0"))
+		c->timeline = 0;
+	else
+		return bad(err, n, key, val, "0 or 1");
+	return 1;
+}
+
 static int set_quiet(struct config *c, const char *key, const char *val, char *err, size_t n)
 {
 	(void)key, (void)val, (void)err, (void)n;
@@ -269,6 +280,7 @@ static const struct key_def keys[] = {
 	{ { "root", "DEV|UUID=U|LABEL=L", "mount this root filesystem and run its /init (the ext2 format)" }, set_root },
 	{ { "rootfstype", "TYPE", "the root filesystem's type (default: tried in turn)" }, set_root },
 	{ { "rootflags", "OPTS", "mount options for the root filesystem" }, set_root },
+	{ { "minboot.timeline", "0|1", "print a timestamped line per boot stage (default 1; quiet hides them)" }, set_timeline },
 	{ { "minboot.root-timeout", "SECONDS", "how long to wait for the root device (default 30)" }, set_duration },
 	{ { "quiet", "", "log warnings and errors only (also the kernel's)" }, set_quiet },
 	{ { "rw", "", "remount / read-write if it is not (the default for minboot)" }, set_rw },
@@ -299,6 +311,7 @@ void config_defaults(struct config *c)
 	c->restart_delay_max_ms = 30000;
 	c->fstab_timeout_ms = 10000;
 	c->root_timeout_ms = 30000;
+	c->timeline = 1;
 }
 
 static int key_matches(const char *pattern, const char *key)

@@ -36,6 +36,7 @@ struct config {
 	char rootfstype[32];                /* rootfstype= */
 	char rootflags[256];                /* rootflags= */
 	unsigned root_timeout_ms;           /* minboot.root-timeout */
+	int timeline;                       /* minboot.timeline: print stage timestamps */
 	int nenv;
 	char env[CONFIG_MAX_ENV][CONFIG_STR / 4]; /* minboot.env.NAME=value, as "NAME=value" */
 	char modules_load[CONFIG_STR];      /* modules-load= / rd.modules-load=, comma-joined */

@@ -49,7 +49,7 @@ static int read_cmdline(char *buf, size_t size)
 	return 0;
 }
 
-void step_config(struct init_state *st)
+static void config_read(struct init_state *st)
 {
 	char why[256];
 	int r;
@@ -68,4 +68,10 @@ void step_config(struct init_state *st)
 	if (config_apply_cmdline(&st->cfg, &st->cmdline, why, sizeof(why)) < 0)
 		return fatal_set(st, "kernel command line: %s", why);
 	log_level = st->cfg.log_level;
+}
+
+void step_config(struct init_state *st)
+{
+	config_read(st);
+	timeline_enable(st->fatal[0] ? 1 : st->cfg.timeline);
 }

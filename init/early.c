@@ -93,6 +93,7 @@ void step_early(struct init_state *st)
 		if (symlink(early_links[i].target, early_links[i].path) < 0 && errno != EEXIST)
 			dbg("unable to link %s: %s", early_links[i].path, strerror(errno));
 	console_setup();
+	timeline_mark("mounts", NULL);
 	/* Ctrl-Alt-Del becomes SIGINT to PID 1 instead of an immediate reboot, so it goes through
 	 * the clean shutdown path.  In a PID namespace other than the first this is EINVAL. */
 	if (sys.reboot(RB_DISABLE_CAD) < 0)

@@ -56,6 +56,11 @@ void fatal_set(struct init_state *st, const char *fmt, ...) __attribute__((forma
 int reap_children(struct init_state *st); /* returns how many were reaped */
 void describe_status(int status, char *buf, size_t len);
 
+/* timeline.c — stage timestamps on the console and in /run/minboot/timeline. */
+void timeline_mark(const char *stage, const char *detail);
+void timeline_write(void);
+void timeline_enable(int on);
+
 int init_main(int argc, char **argv);
 
 #endif

@@ -289,7 +289,8 @@ int payload_spawn(struct init_state *st)
 	st->started_ms = t;
 	st->watchdog_deadline = st->cfg.watchdog_ms ? t + st->cfg.watchdog_ms : 0;
 	(void)t;
-	info("payload started at %s: %s%s", uptime_str(), argv_run[0], argv_run[1] ? " ..." : "");
+	timeline_mark("payload start", argv_run[0]);
+	timeline_write();
 	return 0;
 }
 

@@ -165,7 +165,7 @@ void step_shutdown(struct init_state *st)
 	unmount_all();
 	sys.sync();
 	report_exit(st);
-	info("%s at %s", names[st->cfg.shutdown], uptime_str());
+	timeline_mark(names[st->cfg.shutdown], NULL);
 	reboot_from_child(cmds[st->cfg.shutdown]);
 	if (st->cfg.shutdown != SHUTDOWN_HALT)
 		reboot_from_child(RB_HALT_SYSTEM);

@@ -109,7 +109,7 @@ static int mount_entry(struct init_state *st, const struct fstab_entry *e)
 		err("unable to mount %s on %s (%s): %s", dev, e->file, e->type, strerror(-r));
 		return r;
 	}
-	info("mounted %s on %s (%s) at %s", dev, e->file, e->type, uptime_str());
+	timeline_mark("fstab", e->file);
 	return 0;
 }
 

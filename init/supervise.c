@@ -94,7 +94,7 @@ static void on_notify(struct init_state *st)
 			continue;
 		}
 		if (m.ready)
-			info("payload ready at %s", uptime_str());
+			timeline_mark("payload ready", NULL);
 		if (m.has_status)
 			info("payload status: %s", m.status);
 		if (m.stopping)

@@ -96,7 +96,7 @@ void step_switch_root(struct init_state *st, char **argv)
 		sys.umount2(NEWROOT, 0);
 		return fatal_set(st, "root=%s has no /init: it is not a minboot root", st->cfg.root);
 	}
-	info("switching to root=%s (%s) at %s", st->cfg.root, dev, uptime_str());
+	timeline_mark("switch-root", dev);
 	/* The new init mounts everything again; only /dev moves, to keep the console open. */
 	for (i = 0; i < sizeof(inner) / sizeof(inner[0]); i++)
 		sys.umount2(inner[i], MNT_DETACH);

@@ -72,7 +72,7 @@ if [ -n "$NOTIFY" ]; then
 	initpid=$(cat /proc/$upid/task/$upid/children 2>/dev/null | tr -d ' ')
 	NOTIFY_SOCKET=/proc/$initpid/root/run/minboot/notify "$NOTIFY" STATUS=intruder 2>/dev/null
 	wait $upid
-	check "service: systemd-notify --ready makes the init log readiness" has "$out" "payload ready at"
+	check "service: systemd-notify --ready makes the init log readiness" has "$out" "] payload ready"
 	check "service: STATUS= is logged" has "$out" "payload status: serving"
 	check "service: a sender outside the payload's processes is refused" sh -c "grep -q 'not the payload' '$out' && ! grep -q intruder '$out'"
 	boot watchdog "minboot.watchdog=0.3 minboot.restart-max=1 minboot.restart-delay=0.05 -- /bin/sh -c \"echo RUN; systemd-notify WATCHDOG=1; sleep 0.2; systemd-notify WATCHDOG=1; sleep 5\""

@@ -22,7 +22,7 @@ check "qemu-service: fixed-format status line on the console" has "$out" "minboo
 out=$TMPROOT/notify.out
 qemu-scripts/run --accel tcg -t 90 -i "$TMPROOT/notify.img" > "$out" 2>&1 < /dev/null
 rc=$?
-check "qemu-service: Debian's systemd-notify --ready is logged as readiness" has "$out" "payload ready at"
+check "qemu-service: Debian's systemd-notify --ready is logged as readiness" has "$out" "] payload ready"
 check "qemu-service: its STATUS= is logged" has "$out" "payload status: serving"
 check "qemu-service: clean exit is status 0 (got $rc)" test "$rc" = 0
 t_done

@@ -1,0 +1,68 @@
+/* The boot timeline: CLOCK_BOOTTIME at each stage, one console line each ("minboot: [  1.234]
+ * stage detail"), and the whole list in /run/minboot/timeline for the payload and bench/. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "init/init.h"
+
+#define TIMELINE_PATH "/run/minboot/timeline"
+#define MAX_MARKS 128
+
+static struct {
+	long ms;
+	char what[72];
+} marks[MAX_MARKS];
+static int nmarks, enabled = -1, flushed; /* -1: not known before the settings are read */
+
+static void print_mark(int i)
+{
+	log_msg(enabled > 0 ? LOG_INFO : LOG_DEBUG, "[%4ld.%03ld] %s", marks[i].ms / 1000,
+		marks[i].ms % 1000, marks[i].what);
+}
+
+/* Called once the settings are known: what was marked before is printed then. */
+void timeline_enable(int on)
+{
+	int i;
+
+	enabled = on;
+	for (i = 0; i < nmarks; i++)
+		print_mark(i);
+}
+
+void timeline_mark(const char *stage, const char *detail)
+{
+	long ms = uptime_ms();
+
+	if (nmarks < MAX_MARKS) {
+		marks[nmarks].ms = ms;
+		snprintf(marks[nmarks].what, sizeof(marks[0].what), "%s%s%s", stage, detail && *detail ? " " : "",
+			 detail ? detail : "");
+		nmarks++;
+	}
+	if (enabled >= 0 && nmarks <= MAX_MARKS)
+		print_mark(nmarks - 1);
+	if (flushed)
+		timeline_write(); /* after the payload started, keep the file current */
+}
+
+/* "1234 stage detail" lines; rewritten whole (small), so a reader never sees half a line. */
+void timeline_write(void)
+{
+	char buf[MAX_MARKS * 96];
+	int i, n = 0, fd;
+
+	for (i = 0; i < nmarks && n < (int)sizeof(buf) - 96; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "%ld %s\n", marks[i].ms, marks[i].what);
+	fd = open(TIMELINE_PATH ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, n) == n && close(fd) == 0)
+		rename(TIMELINE_PATH ".tmp", TIMELINE_PATH);
+	else
+		close(fd);
+	flushed = 1;
+}
