@@ -1,0 +1,17 @@
+# Shared by bench/*: medians, the machine line, QEMU boots with kernel timestamps.
+BUILD=${BUILD:-build}
+KERNEL_DIR=${KERNEL_DIR:-.cache/kernel}
+RUNS=${RUNS:-7}
+BTMP=$(mktemp -d "${TMPDIR:-/tmp}/minboot-bench.XXXXXX")
+trap 'rm -rf "$BTMP"' EXIT
+export XDG_CACHE_HOME=$BTMP/cache
+
+median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "nan"; else printf "%.2f", a / b}'; }
+machine() { echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), kernel $(cat "$KERNEL_DIR/kver" 2>/dev/null), QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), accel ${ACCEL:-tcg}"; }
+
+# kstamp FILE PATTERN: the kernel timestamp (ms) of the first console line matching PATTERN
+kstamp() { sed -n "s|^\\[ *\\([0-9]*\\.[0-9]*\\)\\] .*$2.*|\\1|p" "$1" | head -n1 | awk '{printf "%.1f", $1 * 1000}'; }
+
+# boot IMG APPEND OUT [run options]: one QEMU/TCG boot, console to OUT
+boot() { img=$1 app=$2 out=$3; shift 3; qemu-scripts/run --accel "${ACCEL:-tcg}" -t 120 -i "$img" -a "$app" "$@" > "$out" 2>&1 < /dev/null; }
