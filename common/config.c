@@ -128,6 +128,7 @@ static int set_duration(struct config *c, const char *key, const char *val, char
 			  !strcmp(key, "minboot.restart-delay-max") ? &c->restart_delay_max_ms :
 			  !strcmp(key, "minboot.watchdog") ? &c->watchdog_ms :
 			  !strcmp(key, "minboot.fstab-timeout") ? &c->fstab_timeout_ms :
+			  !strcmp(key, "minboot.net-timeout") ? &c->net_timeout_ms :
 			  !strcmp(key, "minboot.root-timeout") ? &c->root_timeout_ms : &c->stop_timeout_ms;
 
 	if (parse_seconds(val, field))
@@ -290,7 +291,8 @@ static const struct key_def keys[] = {
 	{ { "modprobe.blacklist", "MOD[,MOD]", "never load these modules" }, set_blacklist },
 	{ { "ip", "SPEC", "network configuration, the kernel's nfsroot syntax (repeatable)" }, set_ip },
 	{ { "nameserver", "ADDR", "DNS server for /etc/resolv.conf (repeatable)" }, set_nameserver },
-	{ { "rd.neednet", "0|1", "bring the network up even without ip=" }, set_neednet },
+	{ { "rd.neednet", "0|1", "without ip=: configure the first link with carrier over DHCP" }, set_neednet },
+	{ { "minboot.net-timeout", "SECONDS", "how long ip= may wait for carrier and DHCP before boot goes on (default 30)" }, set_duration },
 	{ { NULL, NULL, NULL }, NULL },
 };
 
@@ -311,6 +313,7 @@ void config_defaults(struct config *c)
 	c->restart_delay_max_ms = 30000;
 	c->fstab_timeout_ms = 10000;
 	c->root_timeout_ms = 30000;
+	c->net_timeout_ms = 30000;
 	c->timeline = 1;
 }
 

@@ -40,6 +40,7 @@ void step_config(struct init_state *st);    /* defaults < /etc/minboot.conf < /p
 void step_root(struct init_state *st);      /* remount / read-write unless ro */
 void step_switch_root(struct init_state *st, char **argv); /* root=: hand over to its /init */
 void step_storage(struct init_state *st);   /* /etc/fstab */
+void step_network(struct init_state *st);   /* ip= / DHCP over rtnetlink (netcfg/) */
 int wait_device(const char *spec, char *dev, size_t len, unsigned timeout_ms); /* UUID=, LABEL=, /dev */
 void step_payload(struct init_state *st);   /* environment, sockets, spawn */
 int payload_spawn(struct init_state *st);   /* (re)start the payload; 0 or -errno */

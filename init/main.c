@@ -41,6 +41,8 @@ int init_main(int argc, char **argv)
 	if (!st.fatal[0])
 		step_storage(&st);
 	if (!st.fatal[0])
+		step_network(&st);
+	if (!st.fatal[0])
 		step_payload(&st);
 	if (!st.fatal[0])
 		step_supervise(&st);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "netcfg/dhcp.h"
 #include "netcfg/rtnl.h"
 
@@ -116,6 +117,8 @@ static int transmit(struct client *cl)
 		rq.server_id = cl->offer.server_id;
 	}
 	len = dhcp_build(&rq, buf, sizeof(buf), true);
+	dbg("%s sent, try %d, at +%ld ms", rq.type == DHCPDISCOVER ? "DISCOVER" : "REQUEST", cl->tries + 1,
+	    now - cl->start);
 	cl->tries++;
 	cl->next = now + jitter(cl->backoff);
 	cl->backoff = cl->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : cl->backoff * 2;
@@ -149,6 +152,7 @@ static void carrier_cb(const struct nl_link *l, void *data)
 	}
 	if (!cl->c->carrier_at)
 		cl->c->carrier_at = nc_now_ms();
+	dbg("carrier up at +%ld ms", nc_now_ms() - cl->start);
 	restart(cl, cl->phase);
 }
 
@@ -157,6 +161,10 @@ static int handle_reply(struct client *cl, const uint8_t *msg, size_t len, struc
 {
 	struct dhcp_lease r;
 	int type = dhcp_parse(msg, len, cl->xid, cl->c->mac, &r);
+
+	if (type > 0)
+		dbg("%s received at +%ld ms", type == DHCPOFFER ? "OFFER" : type == DHCPACK ? "ACK" : "NAK",
+		    nc_now_ms() - cl->start);
 
 	if (type == DHCPOFFER && cl->phase == SELECTING) {
 		cl->offer = r;

@@ -173,7 +173,7 @@ static int wait_carrier(struct run *r, const struct nl_link *l)
 
 static int configure_static(struct run *r, const struct ipspec *sp, const struct nl_link *l)
 {
-	char a[64];
+	char a[64], g[64];
 	int e = nl_addr_add(&r->s, l->index, &sp->client, sp->prefix, NL_FOREVER);
 
 	if (e < 0) {
@@ -184,7 +184,7 @@ static int configure_static(struct run *r, const struct ipspec *sp, const struct
 	add_routes(r, l, &sp->client, sp->prefix, &sp->gw);
 	record(r, l, &sp->client, sp->prefix);
 	info("%s: %s/%u%s%s", l->name, nc_ip_str(&sp->client, a, sizeof(a)), sp->prefix,
-	     sp->gw.family ? " via " : "", sp->gw.family ? nc_ip_str(&sp->gw, a, sizeof(a)) : "");
+	     sp->gw.family ? " via " : "", nc_ip_str(&sp->gw, g, sizeof(g)));
 	/* The address works at once; carrier only tells the payload's first packets will leave. */
 	wait_carrier(r, l);
 	return 0;

@@ -72,16 +72,16 @@ int netcfg_write_hostname(const char *root, const char *name)
 /* Does this hosts line name host (as a whole word after the address)? */
 static bool line_names(const char *line, size_t len, const char *host)
 {
-	size_t hl = strlen(host), i = strcspn(line, " \t");
+	size_t hl = strlen(host), i = strcspn(line, " \t\n"), w;
 
 	while (i < len) {
-		i += strspn(line + i, " \t");
-		if (line[i] == '#')
+		i += strspn(line + i, " \t\n");
+		if (i >= len || line[i] == '#')
 			return false;
-		if (len - i >= hl && !strncmp(line + i, host, hl) &&
-		    (i + hl == len || line[i + hl] == ' ' || line[i + hl] == '\t' || line[i + hl] == '\n'))
+		w = strcspn(line + i, " \t\n");
+		if (w == hl && !strncmp(line + i, host, hl))
 			return true;
-		i += strcspn(line + i, " \t\n");
+		i += w;
 	}
 	return false;
 }

@@ -13,7 +13,7 @@
 #include "netcfg/netcfg.h"
 
 static const char usage[] =
-	"usage: netcfg [--dry-run] [--root DIR] [--timeout SECONDS] [--renew] [--no-hostname]\n"
+	"usage: netcfg [-v] [--dry-run] [--root DIR] [--timeout SECONDS] [--renew] [--no-hostname]\n"
 	"              ip=SPEC... [nameserver=ADDR]... [rd.neednet=1]\n"
 	"  SPEC is the kernel's: CLIENT:SERVER:GW:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0:DNS1:NTP0,\n"
 	"  or dhcp | on | any | off | none | auto6 | DEVICE:dhcp (see netcfg(8))\n";
@@ -77,6 +77,8 @@ static int parse_args(struct args *a, int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run"))
 			a->o.dry_run = true;
+		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			log_level = LOG_DEBUG;
 		else if (!strcmp(argv[i], "--renew"))
 			a->renew = true;
 		else if (!strcmp(argv[i], "--no-hostname"))

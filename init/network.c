@@ -1,0 +1,50 @@
+/* Step 5: the network, from ip= / nameserver= / rd.neednet (netcfg/).  It runs after the NIC
+ * drivers are loaded and before the payload, which expects its address.  Never fatal: an
+ * appliance whose network does not come up still boots, and the console says why. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "init/init.h"
+#include "netcfg/netcfg.h"
+
+static void renewals(const struct netcfg_result *res)
+{
+	pid_t pid;
+	int i;
+
+	for (i = 0; i < res->n; i++) {
+		pid = netcfg_renew_spawn(&res->ifs[i]);
+		if (pid < 0)
+			warn("%s: unable to start lease renewal: %s", res->ifs[i].name, strerror(-pid));
+		else if (pid > 0)
+			info("%s: lease renewal in process %d (first at T1, %u s)", res->ifs[i].name, (int)pid,
+			     dhcp_t1(&res->ifs[i].lease));
+	}
+}
+
+void step_network(struct init_state *st)
+{
+	static struct netcfg_result res; /* PID 1's stack stays small */
+	struct netcfg_opts o = { .root = "", .nameservers = st->cfg.nameserver,
+				 .timeout_ms = st->cfg.net_timeout_ms ? (long)st->cfg.net_timeout_ms : 1 };
+	const char *ips[CONFIG_MAX_IP];
+	long t0 = uptime_ms();
+	char detail[64];
+	int i, n = st->cfg.nip, r;
+
+	r = netcfg_lo_up();
+	if (r < 0)
+		warn("unable to set the loopback link up: %s", strerror(-r));
+	if (!n && !st->cfg.neednet)
+		return;
+	for (i = 0; i < n; i++)
+		ips[i] = st->cfg.ip[i];
+	if (!n)
+		ips[n++] = "dhcp"; /* rd.neednet=1 without ip=: dracut's default */
+	r = netcfg_run(&o, ips, n, &res);
+	renewals(&res);
+	snprintf(detail, sizeof(detail), "%d configured, %d not", res.n, r > 0 ? r : r < 0 ? n : 0);
+	info("network: %s, %ld ms", detail, uptime_ms() - t0);
+	timeline_mark("network", detail);
+}
