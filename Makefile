@@ -81,14 +81,50 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpack.a $(BUILD)/libminboot.a $(LIBZ
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(MUSLCC) $(CFLAGS) -static -o $@ $< $(BUILD)/libpack.a $(BUILD)/libminboot.a $(LIBZ)
 
+# Sanitizers and fuzzing: clang with Debian's glibc and zlib1g-dev.  The unit tests run again
+# under ASan+UBSan; every parser has a libFuzzer target in tests/fuzz.
+CLANG    ?= clang
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_SRCS := $(LIB_SRCS) $(filter-out pack/main.c,$(PACK_SRCS)) init/fstab.c init/notify.c init/listen.c
+SAN_OBJS := $(SAN_SRCS:%.c=$(BUILD)/san/%.o)
+ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 10
+PKGS_SAN := clang zlib1g-dev
+
+$(BUILD)/.san-deps:
+	$(Q)scripts/deps packages $(PKGS_SAN)
+	$(Q)mkdir -p $(@D) && touch $@
+
+$(BUILD)/san/%.o: %.c | $(BUILD)/.san-deps
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC san  $<")
+	$(Q)$(CLANG) -std=c11 -D_GNU_SOURCE -I. -g -O1 $(SAN) -fsanitize=fuzzer-no-link -Wall -Wno-unused-command-line-argument -c -o $@ $<
+
+$(BUILD)/asan/%: tests/unit/%.c $(SAN_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD asan $@")
+	$(Q)$(CLANG) -std=c11 -D_GNU_SOURCE -I. -g -O1 $(SAN) -o $@ $< $(SAN_OBJS) -lz -lpthread
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(SAN_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD fuzz $@")
+	$(Q)$(CLANG) -std=c11 -D_GNU_SOURCE -I. -g -O1 $(SAN) -fsanitize=fuzzer -o $@ $< $(SAN_OBJS) -lz -lpthread
+
+asan: $(ASAN_BINS)
+fuzz: $(FUZZ_BINS)
+	$(Q)BUILD=$(BUILD) tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
 kernel: $(KERNEL_DIR)/vmlinuz
 $(KERNEL_DIR)/vmlinuz:
 	$(Q)scripts/deps packages $(PKGS_TEST)
 	$(Q)scripts/deps kernel $(KERNEL_DIR)
 
-check: all $(UNIT_BINS) $(KERNEL_DIR)/vmlinuz
+check: all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS) $(KERNEL_DIR)/vmlinuz
 	$(Q)scripts/deps packages $(PKGS_TEST)
-	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) tests/run-all $(UNIT_BINS)
+	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BINS="$(FUZZ_BINS)" \
+		tests/run-all $(UNIT_BINS) $(ASAN_BINS)
 
 demo: all $(KERNEL_DIR)/vmlinuz
 	$(Q)scripts/deps packages $(PKGS_TEST)
@@ -112,5 +148,6 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: all check demo install clean distclean kernel
+.PHONY: all check demo install clean distclean kernel asan fuzz
+.SECONDARY:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

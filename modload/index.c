@@ -121,7 +121,8 @@ static int mod_deps_parse(struct mod_db *db, int m, char *text)
 	deps = mod_arena_alloc(db, (size_t)n * sizeof(int) + 1);
 	if (!deps)
 		goto fail;
-	memcpy(deps, v, (size_t)n * sizeof(int));
+	if (n) /* no dependencies: v was never allocated */
+		memcpy(deps, v, (size_t)n * sizeof(int));
 	db->mods[m].deps = deps;
 	db->mods[m].ndeps = n;
 	free(v);

@@ -8,6 +8,10 @@
 
 #include "netcfg/rtnl.h"
 
+#ifndef IFF_LOWER_UP /* glibc keeps it in <linux/if.h>, which clashes with <net/if.h> */
+#define IFF_LOWER_UP 0x10000
+#endif
+
 long nc_now_ms(void)
 {
 	struct timespec ts;

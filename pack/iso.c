@@ -77,7 +77,7 @@ int iso_emit(const struct plan *p, struct pack_opts *o)
 	snprintf(tmpout, sizeof(tmpout), "%s/out.iso", work);
 	snprintf(epoch, sizeof(epoch), "%u", source_date_epoch_value());
 	o->output = initrd;
-	r = emit(p, o);
+	r = segments_emit(p, o);
 	o->output = out;
 	if (!r)
 		r = stage(&iso, "/boot/vmlinuz", o->kernel, "--kernel");

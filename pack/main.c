@@ -204,21 +204,6 @@ static int add_conf(struct plan *p, struct pack_opts *o)
 	return i;
 }
 
-uint32_t source_date_epoch_value(void)
-{
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	char *end;
-	unsigned long v;
-
-	if (!s || !*s)
-		return 0;
-	v = strtoul(s, &end, 10);
-	if (*end || v > 0xffffffffUL) {
-		warn("ignoring SOURCE_DATE_EPOCH=%s: not a number of seconds", s);
-		return 0;
-	}
-	return v;
-}
 
 static void print_plan(const struct plan *p)
 {
@@ -232,10 +217,6 @@ static void print_plan(const struct plan *p)
 	}
 }
 
-int emit(const struct plan *p, struct pack_opts *o)
-{
-	return segments_emit(p, o);
-}
 
 static int lock_take(const char *path)
 {
@@ -285,7 +266,7 @@ static int pack(struct pack_opts *o)
 		return iso_emit(&p, o);
 	if (!strcmp(o->format, "ext2"))
 		return ext2_emit(&p, o);
-	return emit(&p, o);
+	return segments_emit(&p, o);
 }
 
 int main(int argc, char **argv)

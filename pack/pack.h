@@ -33,6 +33,7 @@ int plan_add_symlink(struct plan *p, const char *dst, const char *target, const 
 int plan_add_chr(struct plan *p, const char *dst, unsigned major, unsigned minor, mode_t perm,
 		 const char *why);
 const struct entry *plan_find(const struct plan *p, const char *dst);
+void plan_free(struct plan *p);
 int plan_finish(struct plan *p);  /* parents added, sorted by path, duplicates resolved */
 int path_normalise(const char *in, char *out, size_t outlen); /* "/a/./b//c" -> "/a/b/c" */
 
@@ -96,7 +97,6 @@ int chroot_emit(const struct plan *p, const char *out, uint32_t mtime);
 struct pack_opts;
 int iso_emit(const struct plan *p, struct pack_opts *o);
 int ext2_emit(const struct plan *p, struct pack_opts *o);  /* OUT and OUT.initrd */
-int emit(const struct plan *p, struct pack_opts *o);   /* the initramfs to o->output */
 uint32_t source_date_epoch_value(void);
 
 /* segments.c — the initramfs as cached, separately compressed cpio segments. */

@@ -134,6 +134,23 @@ int plan_add_chr(struct plan *p, const char *dst, unsigned major, unsigned minor
 	return r;
 }
 
+static void entry_free(struct entry *e)
+{
+	free(e->dst);
+	free(e->src);
+	free(e->data);
+}
+
+void plan_free(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		entry_free(&p->v[i]);
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
 const struct entry *plan_find(const struct plan *p, const char *dst)
 {
 	size_t i;
@@ -196,11 +213,15 @@ int plan_finish(struct plan *p)
 
 	if (r < 0)
 		return r;
-	qsort(p->v, p->n, sizeof(*p->v), entry_cmp);
+	if (p->n) /* an empty plan has no array at all */
+		qsort(p->v, p->n, sizeof(*p->v), entry_cmp);
 	for (i = 0; i < p->n; i++) {
 		if (o > 0 && !strcmp(p->v[o - 1].dst, p->v[i].dst)) {
-			if (p->v[i].type == E_DIR && !strcmp(p->v[i].why, "parent directory"))
+			if (p->v[i].type == E_DIR && !strcmp(p->v[i].why, "parent directory")) {
+				entry_free(&p->v[i]);
 				continue;
+			}
+			entry_free(&p->v[o - 1]);
 			p->v[o - 1] = p->v[i];
 			continue;
 		}

@@ -205,7 +205,7 @@ int segments_emit(const struct plan *p, struct pack_opts *o)
 	static struct seg segs[MAX_SEGS];
 	char dir[PATH_MAX - 64], path[PATH_MAX], tmp[PATH_MAX], stamp[PATH_MAX];
 	uint32_t mtime = source_date_epoch_value();
-	uint64_t total = 0, image = hash_init(), raw = 0;
+	uint64_t total = 0, image = hash_init();
 	long t0 = now_ms(), t_hash, t_pack;
 	int nsegs, i, r, fd, hashed = 0, built = 0, nocache;
 
@@ -274,7 +274,6 @@ int segments_emit(const struct plan *p, struct pack_opts *o)
 		} else {
 			built++;
 		}
-		raw += s->raw;
 		if (!r)
 			r = append_file(fd, path, &total);
 		if (nocache)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "pack/pack.h"
 
 int file_read_all(const char *path, char **out, size_t *len, size_t max)
@@ -59,4 +60,21 @@ int out_commit(int fd, const char *tmp, const char *out)
 		return r;
 	}
 	return 0;
+}
+
+/* Every mtime in the image: SOURCE_DATE_EPOCH, or 0. */
+uint32_t source_date_epoch_value(void)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return 0;
+	v = strtoul(s, &end, 10);
+	if (*end || v > 0xffffffffUL) {
+		warn("ignoring SOURCE_DATE_EPOCH=%s: not a number of seconds", s);
+		return 0;
+	}
+	return v;
 }
