@@ -293,7 +293,10 @@ int mod_db_open(struct mod_db *db, const char *dir)
 	char path[PATH_MAX + 64], *text;
 	int r;
 
+	int (*hook)(const char *, char **, size_t *) = db->read_hook;
+
 	memset(db, 0, sizeof(*db));
+	db->read_hook = hook;
 	if (snprintf(db->dir, sizeof(db->dir), "%s", dir) >= (int)sizeof(db->dir))
 		return -ENAMETOOLONG;
 	snprintf(path, sizeof(path), "%s/modules.dep", dir);
