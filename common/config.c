@@ -251,6 +251,14 @@ static int set_nameserver(struct config *c, const char *key, const char *val, ch
 	return append(c->nameserver, sizeof(c->nameserver), key, val, err, n) < 0 ? -EINVAL : 0;
 }
 
+static int set_coldplug(struct config *c, const char *key, const char *val, char *err, size_t n)
+{
+	if (!val || (strcmp(val, "0") && strcmp(val, "1")))
+		return bad(err, n, key, val, "0 or 1");
+	c->no_coldplug = !strcmp(val, "0");
+	return 1;
+}
+
 static int set_neednet(struct config *c, const char *key, const char *val, char *err, size_t n)
 {
 	if (!val || !strcmp(val, "1"))
@@ -288,6 +296,7 @@ static const struct key_def keys[] = {
 	{ { "ro", "", "leave / as the kernel mounted it" }, set_rw },
 	{ { "modules-load", "MOD[,MOD]", "load these modules at boot (also rd.modules-load=)" }, set_modules_load },
 	{ { "rd.modules-load", "MOD[,MOD]", "same as modules-load=" }, set_modules_load },
+	{ { "minboot.coldplug", "0|1", "load the drivers of the devices found at boot (default 1)" }, set_coldplug },
 	{ { "modprobe.blacklist", "MOD[,MOD]", "never load these modules" }, set_blacklist },
 	{ { "ip", "SPEC", "network configuration, the kernel's nfsroot syntax (repeatable)" }, set_ip },
 	{ { "nameserver", "ADDR", "DNS server for /etc/resolv.conf (repeatable)" }, set_nameserver },

@@ -45,6 +45,7 @@ struct config {
 	char ip[CONFIG_MAX_IP][256];        /* each ip= as given */
 	char nameserver[CONFIG_STR / 4];    /* nameserver=, comma-joined */
 	int neednet;                        /* rd.neednet */
+	int no_coldplug;                    /* minboot.coldplug=0 */
 	unsigned net_timeout_ms;            /* minboot.net-timeout: carrier + DHCP, then boot goes on */
 	const struct cmdline *cmdline;      /* the whole command line, for module.param= */
 };

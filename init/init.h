@@ -39,6 +39,7 @@ void step_early(struct init_state *st);     /* mounts, console, signals */
 void step_config(struct init_state *st);    /* defaults < /etc/minboot.conf < /proc/cmdline */
 void step_root(struct init_state *st);      /* remount / read-write unless ro */
 void step_switch_root(struct init_state *st, char **argv); /* root=: hand over to its /init */
+void step_modules(struct init_state *st);   /* image list, modules-load=, coldplug */
 void step_storage(struct init_state *st);   /* /etc/fstab */
 void step_network(struct init_state *st);   /* ip= / DHCP over rtnetlink (netcfg/) */
 int wait_device(const char *spec, char *dev, size_t len, unsigned timeout_ms); /* UUID=, LABEL=, /dev */

@@ -37,6 +37,8 @@ int init_main(int argc, char **argv)
 	if (!st.fatal[0])
 		step_root(&st);
 	if (!st.fatal[0])
+		step_modules(&st);
+	if (!st.fatal[0])
 		step_switch_root(&st, argv);
 	if (!st.fatal[0])
 		step_storage(&st);

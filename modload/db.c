@@ -21,7 +21,7 @@ void *mod_arena_alloc(struct mod_db *db, size_t n)
 
 	n = (n + 7) & ~(size_t)7;
 	if (!c || c->size - c->used < n) {
-		size_t size = n > 65536 ? n : 65536;
+		size_t size = n > (1 << 20) ? n : (1 << 20);
 
 		c = malloc(sizeof(*c) + size);
 		if (!c)

@@ -97,39 +97,27 @@ int mod_softdep_add(struct mod_db *db, const char *name, const char *spec)
 static int mod_deps_parse(struct mod_db *db, int m, char *text)
 {
 	char *tok, *save = NULL;
-	int n = 0, cap = 0, *v = NULL, *deps;
+	int n = 0, v[1024];
 
-	for (tok = strtok_r(text, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	for (tok = strtok_r(text, " \t", &save); tok && n < 1024; tok = strtok_r(NULL, " \t", &save)) {
 		char name[256];
 		int d;
 
 		mod_name_from_path(tok, name, sizeof(name));
 		d = mod_db_intern(db, name, strlen(name));
 		if (d < 0)
-			goto fail;
+			return d;
 		if (!db->mods[d].path && !(db->mods[d].path = mod_arena_strndup(db, tok, strlen(tok))))
-			goto fail;
-		if (n == cap) {
-			int *nv = realloc(v, (size_t)(cap = cap ? cap * 2 : 16) * sizeof(int));
-
-			if (!nv)
-				goto fail;
-			v = nv;
-		}
+			return -ENOMEM;
 		v[n++] = d;
 	}
-	deps = mod_arena_alloc(db, (size_t)n * sizeof(int) + 1);
-	if (!deps)
-		goto fail;
-	if (n) /* no dependencies: v was never allocated */
-		memcpy(deps, v, (size_t)n * sizeof(int));
-	db->mods[m].deps = deps;
+	db->mods[m].deps = mod_arena_alloc(db, (size_t)n * sizeof(int) + 1);
+	if (!db->mods[m].deps)
+		return -ENOMEM;
+	if (n) /* v may be NULL when there are no dependencies */
+		memcpy(db->mods[m].deps, v, (size_t)n * sizeof(int));
 	db->mods[m].ndeps = n;
-	free(v);
 	return 0;
-fail:
-	free(v);
-	return -ENOMEM;
 }
 
 /* "path: dep dep ..." — first every module (so deps can point forward), then the deps. */
@@ -306,7 +294,10 @@ int mod_db_open(struct mod_db *db, const char *dir)
 	char path[PATH_MAX + 64], *text;
 	int r;
 
+	int (*hook)(const char *, char **, size_t *) = db->read_hook;
+
 	memset(db, 0, sizeof(*db));
+	db->read_hook = hook;
 	if (snprintf(db->dir, sizeof(db->dir), "%s", dir) >= (int)sizeof(db->dir))
 		return -ENAMETOOLONG;
 	snprintf(path, sizeof(path), "%s/modules.dep", dir);

@@ -63,7 +63,8 @@ struct mod_db {
 	int (*read_hook)(const char *path, char **buf, size_t *len);
 };
 
-/* Open dir (ROOT/lib/modules/KVER): modules.dep, or when it is missing, every module's .modinfo. */
+/* Open dir (ROOT/lib/modules/KVER): modules.dep, or when it is missing, every module's .modinfo.
+ * db->read_hook is kept (set it before opening); everything else is reset. */
 int mod_db_open(struct mod_db *db, const char *dir);
 void mod_db_close(struct mod_db *db);
 int mod_db_need(struct mod_db *db, int which);          /* read the MOD_IDX_* indexes not read yet */
@@ -84,9 +85,12 @@ int mod_file_read(const char *path, char **buf, size_t *len,
 enum mod_compression { MOD_COMP_NONE, MOD_COMP_GZIP, MOD_COMP_XZ, MOD_COMP_ZSTD };
 enum mod_compression mod_compression_of(const unsigned char *magic, size_t len);
 
-/* Text indexes in kmod's formats for the modules marked keep (the packer's image). */
-enum mod_index_file { MOD_OUT_DEP, MOD_OUT_ALIAS, MOD_OUT_SOFTDEP, MOD_OUT_BUILTIN };
+/* Text indexes in depmod's formats and module order, for the modules marked keep (the packer's
+ * image).  modules.builtin is the kernel's and is copied as it is. */
+enum mod_index_file { MOD_OUT_DEP, MOD_OUT_ALIAS, MOD_OUT_SOFTDEP };
 int mod_index_text(const struct mod_db *db, enum mod_index_file which, char **out, size_t *len);
+/* Mark a module to keep with its dependencies and (recursively) its softdeps. */
+int mod_keep(struct mod_db *db, int mod);
 
 /* ---- lookup: kmod_module_new_from_lookup() ---- */
 

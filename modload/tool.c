@@ -123,7 +123,8 @@ static int one(struct tool *t, struct mod_ctx *c, const char *name, const char *
 		return r < 0 ? r : 0; /* notice() said which module and why */
 	if (r == -ENOENT) {
 		if (!t->quiet)
-			err("FATAL: Module %s not found in directory %s", name, c->db.dir);
+			err("%s: Module %s not found in directory %s", t->all ? "WARNING" : "FATAL", name,
+			    c->db.dir);
 	} else if (r == -EEXIST) {
 		err("could not insert '%s': Module already in kernel", name);
 	} else if (r < 0) {

@@ -251,6 +251,8 @@ static int pack(struct pack_opts *o)
 			return r;
 	if (o->payload && (r = add_payload(&p, o)) < 0)
 		return r;
+	if ((r = modules_add(&p, o)) < 0)
+		return r;
 	if ((r = add_conf(&p, o)) < 0)
 		return r;
 	if ((r = plan_finish(&p)) < 0)

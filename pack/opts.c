@@ -38,6 +38,10 @@ static int o_file(struct pack_opts *o, const char *a) { return push(o->file, &o-
 static int o_overlay(struct pack_opts *o, const char *a) { return push(o->overlay, &o->noverlay, a, "--overlay"); }
 static int o_no_overlay(struct pack_opts *o, const char *a) { (void)a; o->no_default_overlay = 1; return 0; }
 static int o_print(struct pack_opts *o, const char *a) { (void)a; o->print = 1; return 0; }
+static int o_module(struct pack_opts *o, const char *a) { return push(o->module, &o->nmodule, a, "--module"); }
+static int o_module_load(struct pack_opts *o, const char *a) { return push(o->module_load, &o->nmodule_load, a, "--module-load"); }
+static int o_kernel_modules(struct pack_opts *o, const char *a) { o->kernel_modules = a; return 0; }
+static int o_kver(struct pack_opts *o, const char *a) { o->kver = a; return 0; }
 
 /* --set goes through the init's own key table, so a value the init would refuse is refused now. */
 static int o_set(struct pack_opts *o, const char *a)
@@ -158,6 +162,10 @@ static const struct opt opts[] = {
 	{ "cache", "DIR", o_cache, "keep compressed segments here and reuse them (default $XDG_CACHE_HOME/minboot)", 1 },
 	{ "-j|jobs", "N", o_jobs, "compression threads (default: the number of CPUs)", 0 },
 	{ "-v|verbose", NULL, o_verbose, "say what each stage did", 0 },
+	{ "module", "NAME", o_module, "a kernel module (or alias) with its dependencies and softdeps; coldplug loads it when its device is there", 0 },
+	{ "module-load", "NAME", o_module_load, "the same, and loaded at every boot (modules-load= in /etc/minboot.conf)", 0 },
+	{ "kernel-modules", "DIR", o_kernel_modules, "the module tree, depmod'ed or not (default /lib/modules/KVER)", 1 },
+	{ "kver", "KVER", o_kver, "the kernel version the image boots (default: DIR's name, or uname -r)", 0 },
 	{ "set", "KEY=VALUE", o_set, "an init setting for /etc/minboot.conf (the kernel command line's keys)" , 0 },
 	{ "compress", "none|gzip", o_compress, "compression of the initramfs (default gzip)" , 0 },
 	{ "level", "N", o_level, "gzip level 1-9 (default 5)" , 0 },

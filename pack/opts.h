@@ -27,6 +27,9 @@ struct pack_opts {
 	const char *cache;            /* --cache DIR: compressed segments by content */
 	int jobs;                     /* -j N: compression threads (default: CPUs) */
 	int verbose;
+	int nmodule, nmodule_load;    /* --module, --module-load (pack/modules.c) */
+	const char *module[OPTS_MAX], *module_load[OPTS_MAX];
+	const char *kernel_modules, *kver;
 };
 
 /* 0 to go on, 1 when done (--help, --version), -EINVAL on a usage error (already reported). */

@@ -109,6 +109,10 @@ int hash_file(const char *path, uint64_t *out, int *cached);
 void hash_cache_load(const char *file);
 void hash_cache_save(const char *file);
 
+/* modules.c — --module: kernel modules, their dependencies and the index files. */
+struct pack_opts;
+int modules_add(struct plan *p, struct pack_opts *o);
+
 /* util.c */
 int file_read_all(const char *path, char **out, size_t *len, size_t max);
 int out_open_tmp(const char *out, char *tmp, size_t tmplen); /* temp file beside out */

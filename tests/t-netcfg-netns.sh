@@ -166,5 +166,28 @@ check "netcfg-renew-acks" test "$(grep -c 'sending ACK' "$T/udhcpd.log")" -ge 2
 ip netns pids "$C" 2>/dev/null | while read -r p; do kill "$p" 2>/dev/null; done
 renew_pid=
 
+# 10. PID 1's network step: the real init as PID 1 of a PID namespace in the client's network
+#     namespace, ip=dhcp on its command line (MINBOOT_CMDLINE stands in for /proc/cmdline)
+setup; start_server; sleep 0.2
+root=$T/pid1root
+mkdir -p "$root/bin" "$root/etc" "$root/proc" "$root/sys" "$root/dev" "$root/run" "$root/tmp"
+cp "$BUILD/minboot-init" "$root/init" && cp "$(command -v busybox)" "$root/bin/busybox"
+cat > "$root/check.sh" <<'S'
+bb=/bin/busybox
+$bb ip -4 addr show eth0 | $bb sed -n 's/.*inet \([^ ]*\).*/CHECK addr \1/p'
+$bb sed 's/^/CHECK resolv /' /etc/resolv.conf
+echo "CHECK hostname $($bb hostname)"
+$bb ps | $bb grep -q '[n]etcfg-dhcp' && echo "CHECK renewal process"
+S
+ip netns exec "$C" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb \
+	MINBOOT_CMDLINE="ip=dhcp nameserver=10.123.0.9 minboot.net-timeout=5 -- /bin/busybox sh /check.sh" \
+	timeout -k 2 30 unshare --pid --fork --mount --uts chroot "$root" /init > "$T/pid1.out" 2>&1
+check "netcfg-pid1-lease" has "$T/pid1.out" "DHCP lease 10.123.0.1[0-9][0-9]/24"
+check "netcfg-pid1-address" has "$T/pid1.out" "CHECK addr 10.123.0.1[0-9][0-9]/24"
+check "netcfg-pid1-resolv-order" sh -c "grep -A1 'CHECK resolv nameserver 10.123.0.9' '$T/pid1.out' | grep -q 'nameserver 10.123.0.53'"
+check "netcfg-pid1-hostname" has "$T/pid1.out" "CHECK hostname dhcphost"
+check "netcfg-pid1-renewal-process" has "$T/pid1.out" "CHECK renewal process"
+check "netcfg-pid1-timeline" has "$T/pid1.out" "network"
+
 cleanup_ns
 t_done

@@ -1,0 +1,97 @@
+/* Step: kernel modules.  The image's list and modules-load= first (modprobe.blacklist= honoured),
+ * then coldplug: every device's modalias is resolved and its driver loaded, pass after pass,
+ * until a pass loads nothing (a bus's devices appear once its controller's driver is in).
+ * Every failure is logged with its reason and the boot goes on: a missing driver shows up as a
+ * missing device later, with a clearer message there. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "common/log.h"
+#include "init/init.h"
+#include "modload/modload.h"
+
+#define COLDPLUG_MAX_PASSES 16
+
+static struct mod_ctx mods; /* large: keep it off the stack */
+
+static void notice(void *arg, const char *name, int e, int required)
+{
+	struct mod_ctx *c = arg;
+
+	if (required)
+		err("module %s: %s", name, c->why[0] ? c->why : strerror(-e));
+	else
+		warn("module %s (a soft dependency): %s", name, c->why[0] ? c->why : strerror(-e));
+}
+
+static void load_list(struct mod_ctx *c, const char *names)
+{
+	char list[CONFIG_STR], *name, *save = NULL;
+
+	snprintf(list, sizeof(list), "%s", names);
+	for (name = strtok_r(list, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
+		int failed = c->nfailed, r = mod_probe(c, name, NULL, MOD_BLACKLIST);
+
+		if (r == 1)
+			info("modules-load: %s is blacklisted (modprobe.blacklist=)", name);
+		else if (r < 0 && c->nfailed == failed)
+			err("modules-load: %s: %s", name, c->why[0] ? c->why : strerror(-r));
+	}
+}
+
+static int ctx_open(struct init_state *st)
+{
+	int r = mod_ctx_open(&mods, "", NULL);
+
+	if (r < 0)
+		return r;
+	mods.cmdline = &st->cmdline;
+	mods.blacklist = st->cfg.blacklist;
+	mods.notice = notice;
+	mods.arg = &mods;
+	return 0;
+}
+
+/* st->load_module: a module by name or alias, later in the boot (a filesystem for fstab or
+ * root=).  0, or -errno (-EPERM when blacklisted). */
+static int load_one(struct init_state *st, const char *name)
+{
+	int r = ctx_open(st);
+
+	if (r < 0)
+		return r;
+	r = mod_probe(&mods, name, NULL, MOD_BLACKLIST);
+	mod_ctx_close(&mods);
+	return r == 1 ? -EPERM : r;
+}
+
+void step_modules(struct init_state *st)
+{
+	long t0 = uptime_ms(), t1;
+	struct utsname u;
+	int r, passes = 0, nalias = 0, loaded;
+
+	st->load_module = load_one;
+	r = ctx_open(st);
+	if (r < 0) {
+		uname(&u);
+		if (r != -ENOENT || st->cfg.modules_load[0])
+			warn("modules: /lib/modules/%s: %s%s", u.release, strerror(-r),
+			     r == -ENOENT ? " (no modules for this kernel in the image)" : "");
+		return;
+	}
+	load_list(&mods, st->cfg.modules_load);
+	loaded = mods.nloaded;
+	t1 = uptime_ms();
+	if (!st->cfg.no_coldplug)
+		passes = mod_coldplug(&mods, 0, COLDPLUG_MAX_PASSES, &nalias);
+	if (passes < 0)
+		err("coldplug: %s", strerror(-passes));
+	timeline_mark("modules", NULL);
+	info("modules: %d from modules-load in %ld ms; coldplug: %d loaded, %d modaliases, %d passes "
+	     "in %ld ms; %d failed", loaded, t1 - t0, mods.nloaded - loaded, nalias, passes,
+	     uptime_ms() - t1, mods.nfailed);
+	mod_ctx_close(&mods);
+}

@@ -1,0 +1,186 @@
+/* --module / --module-load: kernel modules into the image with their dependencies and softdeps,
+ * and depmod's text indexes (modules.dep, .alias, .softdep; modules.builtin and
+ * modules.builtin.modinfo copied) for exactly what the image holds, under /lib/modules/KVER.
+ * The module tree may be depmod'ed or raw (a distribution's package as shipped): modload's
+ * library then reads every module's .modinfo.  --module makes a module available (coldplug loads
+ * it when its device is there); --module-load also loads it at every boot (modules-load= in
+ * /etc/minboot.conf).  xz/zstd modules are decompressed here (Debian's 6.1 kernel cannot). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "modload/modload.h"
+#include "pack/opts.h"
+#include "pack/pack.h"
+
+/* xz -dc / zstd -dc into memory: the packer links no liblzma or libzstd. */
+static int decompress(const char *path, char **buf, size_t *len)
+{
+	const char *tool = strstr(path, ".zst") ? "zstd" : "xz";
+	char *out = NULL;
+	size_t n = 0, cap = 0;
+	ssize_t got;
+	int fd[2], status;
+	pid_t pid;
+
+	if (pipe(fd) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		execlp(tool, tool, "-dc", "--", path, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	do {
+		if (n == cap && !(out = realloc(out, cap = cap ? cap * 2 : 1 << 20)))
+			break;
+		got = read(fd[0], out + n, cap - n);
+		n += got > 0 ? (size_t)got : 0;
+	} while (got > 0);
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	if (!out || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		err("%s: %s -dc failed%s", path, tool, WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
+		    " (is it installed?)" : "");
+		free(out);
+		return -EIO;
+	}
+	*buf = out;
+	*len = n;
+	return 0;
+}
+
+/* Image path of a module: compressed xz/zstd files lose their suffix (decompressed here). */
+static int add_module(struct plan *p, struct mod_db *db, int m, const char *kver)
+{
+	struct mod_entry *e = &db->mods[m];
+	char src[PATH_MAX * 2], dst[PATH_MAX * 2], *buf, *dot;
+	size_t len;
+	int r;
+
+	snprintf(src, sizeof(src), "%s/%s", db->dir, e->path);
+	dot = strrchr(e->path, '.');
+	if (!dot || (strcmp(dot, ".xz") && strcmp(dot, ".zst"))) {
+		snprintf(dst, sizeof(dst), "/lib/modules/%s/%s", kver, e->path);
+		return plan_add_file(p, dst, src, 0644, "--module");
+	}
+	if ((r = decompress(src, &buf, &len)) < 0)
+		return r;
+	e->path[dot - e->path] = '\0';
+	snprintf(dst, sizeof(dst), "/lib/modules/%s/%s", kver, e->path);
+	r = plan_add_data(p, dst, buf, len, 0644, "--module (decompressed)");
+	free(buf);
+	return r;
+}
+
+static int add_indexes(struct plan *p, struct mod_db *db, const char *kver)
+{
+	static const char *const out[] = { "modules.dep", "modules.alias", "modules.softdep" };
+	static const char *const copy[] = { "modules.builtin", "modules.builtin.modinfo" };
+	char dst[PATH_MAX], src[PATH_MAX * 2], *text;
+	size_t i, len;
+	int r = 0;
+
+	for (i = 0; i < 3 && r >= 0; i++) {
+		if ((r = mod_index_text(db, (enum mod_index_file)i, &text, &len)) < 0)
+			break;
+		snprintf(dst, sizeof(dst), "/lib/modules/%s/%s", kver, out[i]);
+		r = plan_add_data(p, dst, text, len, 0644, "--module indexes");
+		free(text);
+	}
+	for (i = 0; i < 2 && r >= 0; i++) {
+		snprintf(src, sizeof(src), "%s/%s", db->dir, copy[i]);
+		snprintf(dst, sizeof(dst), "/lib/modules/%s/%s", kver, copy[i]);
+		if (access(src, R_OK) == 0)
+			r = plan_add_file(p, dst, src, 0644, "--module indexes");
+	}
+	return r;
+}
+
+/* One --module: every module the name (or alias) resolves to, like modprobe would load. */
+static int keep_name(struct mod_db *db, const char *name)
+{
+	struct mod_matches m = { 0 };
+	int i, r = mod_lookup(db, name, &m), files = 0;
+
+	for (i = 0; i < m.n && r >= 0; i++) {
+		files += db->mods[m.v[i].mod].path != NULL;
+		r = mod_keep(db, m.v[i].mod);
+	}
+	if (r >= 0 && m.n == 0) {
+		err("--module %s: no such module or alias in %s", name, db->dir);
+		r = -ENOENT;
+	} else if (r >= 0 && !files) {
+		info("--module %s: built into the kernel, nothing to add", name);
+	}
+	mod_matches_free(&m);
+	return r < 0 ? r : 0;
+}
+
+/* modules-load= for the --module-load names, through --set's validated list. */
+static int add_load_list(struct pack_opts *o)
+{
+	size_t len = sizeof("modules-load=");
+	char *s;
+	int i;
+
+	for (i = 0; i < o->nmodule_load; i++)
+		len += strlen(o->module_load[i]) + 1;
+	if (o->nset >= OPTS_MAX || !(s = malloc(len)))
+		return -ENOMEM;
+	strcpy(s, "modules-load=");
+	for (i = 0; i < o->nmodule_load; i++)
+		strcat(strcat(s, i ? "," : ""), o->module_load[i]);
+	o->set[o->nset++] = s;
+	return 0;
+}
+
+int modules_add(struct plan *p, struct pack_opts *o)
+{
+	static struct mod_db db;
+	char dir[PATH_MAX], kver[256];
+	struct utsname u;
+	int i, r = 0;
+
+	if (!o->nmodule && !o->nmodule_load)
+		return 0;
+	if (uname(&u) < 0)
+		return -errno;
+	snprintf(kver, sizeof(kver), "%s", o->kver ? o->kver : u.release);
+	if (o->kernel_modules) {
+		const char *b = strrchr(o->kernel_modules, '/');
+
+		snprintf(dir, sizeof(dir), "%s", o->kernel_modules);
+		if (!o->kver) /* /lib/modules/KVER: the directory names the version */
+			snprintf(kver, sizeof(kver), "%s", b && b[1] ? b + 1 : o->kernel_modules);
+	} else if (snprintf(dir, sizeof(dir), "/lib/modules/%s", kver) >= (int)sizeof(dir)) {
+		return -ENAMETOOLONG;
+	}
+	if ((r = mod_db_open(&db, dir)) < 0) {
+		err("--kernel-modules %s: %s", dir, strerror(-r));
+		return r;
+	}
+	db.read_hook = decompress;
+	for (i = 0; i < o->nmodule && r >= 0; i++)
+		r = keep_name(&db, o->module[i]);
+	for (i = 0; i < o->nmodule_load && r >= 0; i++)
+		r = keep_name(&db, o->module_load[i]);
+	for (i = 0; i < db.nmods && r >= 0; i++)
+		if (db.mods[i].keep)
+			r = add_module(p, &db, i, kver);
+	if (r >= 0)
+		r = add_indexes(p, &db, kver);
+	if (r >= 0 && o->nmodule_load)
+		r = add_load_list(o);
+	mod_db_close(&db);
+	return r;
+}
