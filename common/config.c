@@ -49,7 +49,7 @@ static int set_payload(struct config *c, const char *key, const char *val, char 
 	return copy(c->payload, sizeof(c->payload), key, val, err, n);
 }
 
-static int parse_seconds(const char *val, unsigned *ms)
+int config_parse_seconds(const char *val, unsigned *ms)
 {
 	unsigned long whole = 0, frac = 0, scale = 1000;
 	const char *p = val;
@@ -131,7 +131,7 @@ static int set_duration(struct config *c, const char *key, const char *val, char
 			  !strcmp(key, "minboot.net-timeout") ? &c->net_timeout_ms :
 			  !strcmp(key, "minboot.root-timeout") ? &c->root_timeout_ms : &c->stop_timeout_ms;
 
-	if (parse_seconds(val, field))
+	if (config_parse_seconds(val, field))
 		return bad(err, n, key, val, "seconds, 0 to 86400");
 	return 1;
 }

@@ -52,6 +52,9 @@ struct config {
 
 void config_defaults(struct config *c);
 
+/* "2", "2.5", "0.05s" -> milliseconds (0 to 86400 s); 0 or -EINVAL. */
+int config_parse_seconds(const char *val, unsigned *ms);
+
 /* Apply one key.  Returns 1 when the key is ours and was applied, 0 when it is not ours (the
  * kernel's, or a module parameter), or -EINVAL with a reason in err. */
 int config_apply(struct config *c, const char *key, const char *val, char *err, size_t errlen);

@@ -3,9 +3,8 @@
  * working directory — and for a non-root user no capabilities and no_new_privs. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <grp.h> /* setgroups */
 #include <linux/capability.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,22 +98,22 @@ static int parse_id(const char *s, unsigned *out)
  * files directly: no NSS), or numbers. */
 static int resolve_user(struct init_state *st, const char **home, const char **name)
 {
+	static struct pw pw;
 	char spec[64], *group;
-	struct passwd *pw = NULL;
-	struct group *gr;
-	unsigned id;
+	unsigned id, gid;
+	int found;
 
 	snprintf(spec, sizeof(spec), "%s", st->cfg.user);
 	group = strchr(spec, ':');
 	if (group)
 		*group++ = '\0';
 	if (parse_id(spec, &id) == 0) {
-		pw = getpwuid(id);
+		found = passwd_find("/etc/passwd", NULL, id, &pw) == 0;
 		cred.uid = id;
-		cred.gid = pw ? pw->pw_gid : id;
-	} else if ((pw = getpwnam(spec))) {
-		cred.uid = pw->pw_uid;
-		cred.gid = pw->pw_gid;
+		cred.gid = found ? pw.gid : id;
+	} else if ((found = passwd_find("/etc/passwd", spec, -1, &pw) == 0)) {
+		cred.uid = pw.uid;
+		cred.gid = pw.gid;
 	} else {
 		fatal_set(st, "minboot.user=%s: no such user in /etc/passwd", st->cfg.user);
 		return -ENOENT;
@@ -122,19 +121,24 @@ static int resolve_user(struct init_state *st, const char **home, const char **n
 	if (group && parse_id(group, &id) == 0) {
 		cred.gid = id;
 	} else if (group) {
-		if (!(gr = getgrnam(group))) {
+		if (group_find("/etc/group", group, &gid) < 0) {
 			fatal_set(st, "minboot.user=%s: no such group in /etc/group", st->cfg.user);
 			return -ENOENT;
 		}
-		cred.gid = gr->gr_gid;
+		cred.gid = gid;
 	}
-	cred.ngroups = MAX_GROUPS;
-	if (!pw || getgrouplist(pw->pw_name, cred.gid, cred.groups, &cred.ngroups) < 0) {
+	if (found) {
+		unsigned g[MAX_GROUPS];
+		int i;
+		cred.ngroups = group_list("/etc/group", pw.name, cred.gid, g, MAX_GROUPS);
+		for (i = 0; i < cred.ngroups; i++)
+			cred.groups[i] = g[i];
+	} else {
 		cred.ngroups = 1;
 		cred.groups[0] = cred.gid;
 	}
-	*home = pw && pw->pw_dir && *pw->pw_dir ? strdup(pw->pw_dir) : "/";
-	*name = pw ? strdup(pw->pw_name) : NULL;
+	*home = found && pw.dir[0] ? pw.dir : "/";
+	*name = found ? pw.name : NULL;
 	cred.set = 1;
 	st->payload_uid = cred.uid;
 	return 0;

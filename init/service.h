@@ -38,4 +38,13 @@ struct fstab_entry {
 };
 int fstab_parse_line(char *line, struct fstab_entry *e); /* 1 entry, 0 blank/comment, -EINVAL */
 
+/* passwd.c — the image's /etc/passwd and /etc/group. */
+struct pw {
+	char name[64], dir[256];
+	unsigned uid, gid;
+};
+int passwd_find(const char *path, const char *name, long uid, struct pw *out); /* name, or uid */
+int group_find(const char *path, const char *name, unsigned *gid);
+int group_list(const char *path, const char *user, unsigned base, unsigned *groups, int max);
+
 #endif

@@ -172,16 +172,26 @@ static bool valid_dev(const char *s)
 	return true;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : (c | 32) >= 'a' && (c | 32) <= 'f' ? (c | 32) - 'a' + 10 : -1;
+}
+
+/* "52:54:00:12:34:56": six pairs of hex digits (by hand: sscanf would pull in the whole scanf
+ * machinery, ~12 KiB of the init). */
 static int parse_mac(const char *s, unsigned char *mac)
 {
-	unsigned v[6];
-	int n = 0, i;
+	int i, hi, lo;
 
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3],
-				      &v[4], &v[5], &n) != 6 || n != 17)
+	if (strlen(s) != 17)
 		return -EINVAL;
-	for (i = 0; i < 6; i++)
-		mac[i] = (unsigned char)v[i];
+	for (i = 0; i < 6; i++, s += 3) {
+		hi = hexval(s[0]);
+		lo = hexval(s[1]);
+		if (hi < 0 || lo < 0 || (i < 5 && s[2] != ':'))
+			return -EINVAL;
+		mac[i] = (unsigned char)(hi << 4 | lo);
+	}
 	return 0;
 }
 

@@ -34,12 +34,11 @@ static int no_hostname(const char *name, size_t len)
 
 static int parse_timeout(const char *s, long *ms)
 {
-	char *end;
-	double d = strtod(s, &end);
+	unsigned v;
 
-	if (end == s || *end || d <= 0 || d > 86400)
+	if (config_parse_seconds(s, &v) < 0 || v == 0)
 		return -EINVAL;
-	*ms = (long)(d * 1000);
+	*ms = v;
 	return 0;
 }
 
