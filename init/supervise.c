@@ -53,9 +53,10 @@ static int payload_ended(struct init_state *st, int by_watchdog)
 		warn("payload restarted %d times; giving up", st->restarts);
 		return 1;
 	}
-	restart_at = uptime_ms() + backoff_ms(c, st->restarts);
-	info("restarting the payload in %ld ms (restart %d of %u)", restart_at - uptime_ms(),
-	     st->restarts + 1, c->restart_max);
+	unsigned delay = backoff_ms(c, st->restarts);
+
+	restart_at = uptime_ms() + delay;
+	info("restarting the payload in %u ms (restart %d of %u)", delay, st->restarts + 1, c->restart_max);
 	st->restarts++;
 	return 0;
 }
