@@ -1,0 +1,64 @@
+#!/bin/sh
+# QEMU/TCG: coldplug with Debian's stock kernel.  One image, packed from the raw (never depmod'ed)
+# module tree with e1000, virtio_net and virtio_pci, booted with no module named on the command
+# line: an e1000 machine loads e1000, a virtio-net machine loads virtio_pci then virtio_net, a
+# machine without either loads neither.  Then failures: a missing module, a corrupt .ko.gz, a
+# module whose init fails (kvm_intel without VMX) are each logged with the reason, and the
+# boot goes on to the payload; e1000.PARAM= on the command line reaches e1000.
+. tests/lib.sh
+scripts/deps packages busybox-static qemu-system-x86 || { fail "modload-qemu: packages"; exit 1; }
+KVER=$(cat "$KERNEL_DIR/kver" 2>/dev/null)
+SRC=$KERNEL_DIR/modules/$KVER
+[ -f "$KERNEL_DIR/vmlinuz" ] && [ -d "$SRC" ] || { skip "modload-qemu: no kernel (make kernel)"; exit 0; }
+BB=$(command -v busybox) || { fail "modload-qemu: busybox-static missing"; exit 1; }
+
+cat > "$TMPROOT/mods.sh" <<'EOF'
+echo "MODS $(/bin/busybox cut -d' ' -f1 /proc/modules | /bin/busybox tr '\n' ' ')"
+echo "COPYBREAK $(/bin/busybox cat /sys/module/e1000/parameters/copybreak 2>/dev/null)"
+EOF
+# A raw tree: Debian's, plus a corrupt gzip module (no depmod anywhere).
+T=$TMPROOT/tree/$KVER
+mkdir -p "$TMPROOT/tree" && cp -rs "$(cd "$SRC" && pwd)" "$TMPROOT/tree/"
+printf '\037\213\010\000\000\000\000\000\000\003garbage-not-deflate' > "$T/kernel/broken.ko.gz"
+img=$TMPROOT/mods.img
+"$BUILD/minboot-pack" -o "$img" --file "$BB:/bin/busybox" --file "$TMPROOT/mods.sh:/mods.sh" \
+	--kernel-modules "$T" --module e1000 --module virtio_net --module virtio_pci \
+	--module kvm_intel --module broken --payload '/bin/busybox sh /mods.sh' > "$TMPROOT/pack.log" 2>&1
+check "modload-qemu: image packed from the raw tree" test -s "$img"
+check "modload-qemu: image indexes only what it holds" sh -c \
+	"'$BUILD/minboot-pack' -o x --print --file '$BB:/bin/busybox' --kernel-modules '$T' --module e1000 \
+	 --payload '/bin/busybox true' | grep -c '\\.ko' | grep -qx 1"
+
+boot() { # boot NAME NIC APPEND
+	out=$TMPROOT/$1.out
+	qemu-scripts/run --accel tcg -t 120 -q --nic "$2" -i "$img" -a "minboot.log=info $3" > "$out" 2>&1 < /dev/null
+	rc=$?
+	grep -a 'MODS\|minboot: modules:' "$out" | sed "s/^/  $1: /"
+}
+mods() { grep -a '^MODS' "$out" | head -1; }
+
+boot e1000 e1000 ""
+check "modload-qemu: e1000 machine loads e1000" sh -c "echo '$(mods)' | grep -q ' e1000 '"
+check "modload-qemu: e1000 machine loads no virtio_net" sh -c "! echo '$(mods)' | grep -q virtio_net"
+check "modload-qemu: e1000 boot reaches the payload" test "$rc" = 0
+
+boot virtio virtio-net-pci ""
+m=$(mods)
+check "modload-qemu: virtio machine loads virtio_pci and virtio_net" \
+	sh -c "echo '$m' | grep -q ' virtio_net ' && echo '$m' | grep -q ' virtio_pci '"
+# /proc/modules lists the newest first
+check "modload-qemu: virtio_net after virtio_pci" sh -c "echo '$m' | grep -q 'virtio_net.* virtio_pci '"
+check "modload-qemu: virtio machine loads no e1000" sh -c "! echo '$m' | grep -q ' e1000 '"
+check "modload-qemu: coldplug took more than one pass" has "$out" "minboot: modules:.*[2-9] passes"
+
+boot none none ""
+check "modload-qemu: no NIC, no NIC driver" sh -c "! echo '$(mods)' | grep -q 'e1000\|virtio_net'"
+
+boot failures none "modules-load=no_such_module,broken,kvm_intel,e1000 e1000.copybreak=123"
+check "modload-qemu: missing module logged" has "$out" "modules-load: no_such_module: not found"
+check "modload-qemu: corrupt .ko.gz logged" has "$out" "module broken:.*corrupt gzip data"
+check "modload-qemu: failing init logged" has "$out" "module kvm_intel: .*[Nn]ot supported"
+check "modload-qemu: command-line parameters reach the module" has "$out" "COPYBREAK 123"
+check "modload-qemu: the boot goes on to the payload" sh -c "grep -q '^MODS' '$out' && [ $rc = 0 ]"
+check "modload-qemu: no kernel panic" hasnt "$out" "Kernel panic"
+t_done
