@@ -66,11 +66,11 @@ int config_apply_cmdline(struct config *c, const struct cmdline *cl, char *err, 
  * quoting), '#' comments, blank lines.  Errors name the line. */
 int config_apply_file(struct config *c, char *text, char *err, size_t errlen);
 
-/* The key table, for --help, the README and the man page. */
+/* The key table, for --help and the documentation tests.  What each key does is said in
+ * minboot-init(8) and the README (kept out of the binary: it would cost the init 2 KiB). */
 struct config_key {
 	const char *name;       /* a trailing '*' matches a prefix (minboot.env.*) */
 	const char *arg;        /* "" for a bare flag */
-	const char *help;
 };
 const struct config_key *config_key_at(int i); /* NULL past the end */
 

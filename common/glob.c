@@ -34,7 +34,11 @@ static int bracket(const char *p, unsigned char c, const char **end)
 	for (; *p && (first || *p != ']'); first = 0) {
 		unsigned char lo = (unsigned char)*p, hi;
 		if (lo == '[' && p[1] == ':') {
-			const char *close = strstr(p + 2, ":]");
+			const char *close = p + 2;
+			while (*close && !(close[0] == ':' && close[1] == ']'))
+				close++;
+			if (!*close)
+				close = NULL;
 			int r = close ? in_class(p + 2, close - p - 2, c) : -1;
 			if (r >= 0) {
 				hit |= r;

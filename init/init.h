@@ -52,6 +52,14 @@ void step_supervise(struct init_state *st); /* reap, forward, wait for an end */
 void step_shutdown(struct init_state *st);  /* TERM, grace, KILL, sync, unmount, reboot(); never returns */
 
 /* Helpers shared by the steps. */
+struct lines {
+	int fd, skipping;
+	size_t start, end;
+	char buf[1024];
+};
+int lines_open(struct lines *l, const char *path); /* 0 or -errno */
+int lines_next(struct lines *l, char **line, int *overlong);
+void lines_close(struct lines *l);
 long uptime_ms(void);
 const char *uptime_str(void);               /* "12.345s", a static buffer */
 void fatal_set(struct init_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -18,9 +18,9 @@ static int describe(int argc, char **argv)
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "--keys"))) {
 		printf("minboot-init: PID 1 of a minboot appliance. Settings (kernel command line, "
-		       "/etc/minboot.conf):\n");
+		       "/etc/minboot.conf; see minboot-init(8)):\n");
 		for (i = 0; (k = config_key_at(i)); i++)
-			printf("  %s%s%s\n      %s\n", k->name, *k->arg ? "=" : "", k->arg, k->help);
+			printf("  %s%s%s\n", k->name, *k->arg ? "=" : "", k->arg);
 		return 0;
 	}
 	err("the init must run as PID 1 (the kernel's /init); see minboot-init(8) or --help");

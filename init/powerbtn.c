@@ -17,7 +17,7 @@ int power_buttons_open(struct init_state *st)
 	char path[300], name[64];
 	struct dirent *de;
 	DIR *d = opendir("/sys/class/input");
-	FILE *f;
+	ssize_t n;
 	int fd;
 
 	st->npower = 0;
@@ -27,12 +27,11 @@ int power_buttons_open(struct init_state *st)
 		if (strncmp(de->d_name, "event", 5))
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/input/%s/device/name", de->d_name);
-		if (!(f = fopen(path, "re")))
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			continue;
-		name[0] = '\0';
-		if (!fgets(name, sizeof(name), f))
-			name[0] = '\0';
-		fclose(f);
+		n = read(fd, name, sizeof(name) - 1);
+		name[n > 0 ? n : 0] = '\0';
+		close(fd);
 		if (strncmp(name, "Power Button", 12))
 			continue;
 		snprintf(path, sizeof(path), "/dev/input/%s", de->d_name);

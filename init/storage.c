@@ -115,22 +115,19 @@ static int mount_entry(struct init_state *st, const struct fstab_entry *e)
 
 void step_storage(struct init_state *st)
 {
-	char line[1024];
+	static struct lines f;
 	struct fstab_entry e;
-	int lineno = 0, r;
-	FILE *f = fopen(FSTAB, "re");
+	int lineno = 0, r, overlong;
+	char *line;
 
-	if (!f) {
-		if (errno != ENOENT)
-			warn("unable to read " FSTAB ": %s", strerror(errno));
+	if ((r = lines_open(&f, FSTAB)) < 0) {
+		if (r != -ENOENT)
+			warn("unable to read " FSTAB ": %s", strerror(-r));
 		return;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while (lines_next(&f, &line, &overlong) > 0) {
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) { /* overlong line: skip the rest of it */
-			int c;
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
+		if (overlong) {
 			warn(FSTAB " line %d: too long, ignored", lineno);
 			continue;
 		}
@@ -144,5 +141,5 @@ void step_storage(struct init_state *st)
 			break;
 		}
 	}
-	fclose(f);
+	lines_close(&f);
 }

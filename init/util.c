@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +10,67 @@
 
 #include "common/log.h"
 #include "init/init.h"
+
+/* Lines of a file through read(2) and one buffer: lines longer than the buffer are reported as
+ * overlong and skipped whole, whatever their length (an fstab line of 1 MB of spaces). */
+int lines_open(struct lines *l, const char *path)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = open(path, O_RDONLY | O_CLOEXEC);
+	return l->fd < 0 ? -errno : 0;
+}
+
+/* 1 with *line set (NUL-terminated, no newline), 0 at the end; *overlong when it was cut. */
+int lines_next(struct lines *l, char **line, int *overlong)
+{
+	char *nl;
+	ssize_t n;
+
+	*overlong = 0;
+	for (;;) {
+		nl = memchr(l->buf + l->start, '\n', l->end - l->start);
+		if (nl) {
+			*nl = '\0';
+			*line = l->buf + l->start;
+			l->start = nl + 1 - l->buf;
+			if (!l->skipping)
+				return 1;
+			l->skipping = 0;
+			*overlong = 1;
+			return 1;
+		}
+		if (l->start > 0) { /* keep the partial line, make room behind it */
+			memmove(l->buf, l->buf + l->start, l->end - l->start);
+			l->end -= l->start;
+			l->start = 0;
+		}
+		if (l->end == sizeof(l->buf) - 1) { /* a line longer than the buffer: drop what we have */
+			l->end = 0;
+			l->skipping = 1;
+		}
+		n = l->fd >= 0 ? read(l->fd, l->buf + l->end, sizeof(l->buf) - 1 - l->end) : 0;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) { /* the last line may lack its newline */
+			if (l->end == 0 && !l->skipping)
+				return 0;
+			l->buf[l->end] = '\0';
+			*line = l->buf;
+			*overlong = l->skipping;
+			l->start = l->end = 0;
+			l->skipping = 0;
+			return 1;
+		}
+		l->end += n;
+	}
+}
+
+void lines_close(struct lines *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
 
 long uptime_ms(void)
 {

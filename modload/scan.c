@@ -93,14 +93,15 @@ static int found_cmp(const void *a, const void *b)
 	return strcmp(x->rel, y->rel);
 }
 
+/* Up to the end of the last ".ko" (before .gz/.xz/.zst). */
 static size_t strip_len(const char *rel)
 {
-	const char *ko = strstr(rel, ".ko");
-	const char *next;
+	size_t i, n = strlen(rel), end = n;
 
-	while (ko && (next = strstr(ko + 3, ".ko")))
-		ko = next;
-	return ko ? (size_t)(ko + 3 - rel) : strlen(rel);
+	for (i = 0; i + 3 <= n; i++)
+		if (rel[i] == '.' && rel[i + 1] == 'k' && rel[i + 2] == 'o')
+			end = i + 3;
+	return end;
 }
 
 static int key_cmp(const void *a, const void *b)
