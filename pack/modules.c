@@ -144,6 +144,8 @@ static int add_load_list(struct pack_opts *o)
 	return 0;
 }
 
+static const char *const power_modules[] = { "button", "evdev", NULL };
+
 int modules_add(struct plan *p, struct pack_opts *o)
 {
 	static struct mod_db db;
@@ -174,6 +176,12 @@ int modules_add(struct plan *p, struct pack_opts *o)
 		r = keep_name(&db, o->module[i]);
 	for (i = 0; i < o->nmodule_load && r >= 0; i++)
 		r = keep_name(&db, o->module_load[i]);
+	/* The ACPI power button (QEMU's system_powerdown, virsh shutdown) needs button, and evdev
+	 * for its /dev/input/eventN: coldplug loads both (acpi:LNXPWRBN, input: aliases) when they
+	 * are in the image, so every image with modules gets them, where the tree has them. */
+	for (i = 0; power_modules[i] && r >= 0 && !o->no_power_button; i++)
+		if (mod_db_find(&db, power_modules[i]) >= 0)
+			r = mod_keep(&db, mod_db_find(&db, power_modules[i]));
 	for (i = 0; i < db.nmods && r >= 0; i++)
 		if (db.mods[i].keep)
 			r = add_module(p, &db, i, kver);
