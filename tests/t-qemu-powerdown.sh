@@ -1,0 +1,48 @@
+#!/bin/sh
+# The ACPI power button under QEMU/TCG: QMP system_powerdown while the payload appends lines to
+# a file on an ext4 virtio disk mounted from /etc/fstab (no sync).  The payload's SIGTERM handler
+# must run to completion, the VM must power off by itself, e2fsck -fn must find the disk clean,
+# and no written line may be lost.
+. tests/lib.sh
+[ -f "$KERNEL_DIR/vmlinuz" ] || { fail "powerdown: no kernel (make kernel)"; exit 1; }
+BB=$(command -v busybox) || { fail "powerdown: busybox-static missing"; exit 1; }
+kver=$(cat "$KERNEL_DIR/kver")
+disk=$TMPROOT/data.img
+truncate -s 64M "$disk" && mkfs.ext4 -q -F "$disk" || { fail "powerdown: mkfs.ext4"; exit 1; }
+mkdir -p "$TMPROOT/ov/etc"
+printf '/dev/vda /data ext4 defaults 0 2\n' > "$TMPROOT/ov/etc/fstab"
+cat > "$TMPROOT/writer.sh" <<'S'
+n=0
+trap 'echo "stop $n" >> /data/log; echo "STOPPED after line $n"; exit 0' TERM
+echo READY
+while :; do
+	n=$((n + 1))
+	echo "line $n" >> /data/log
+	[ $((n % 200)) = 0 ] && echo "WROTE $n"
+done
+S
+"$BUILD/minboot-pack" -o "$TMPROOT/pd.img" --kernel-modules "$KERNEL_DIR/modules/$kver" --kver "$kver" \
+	--module virtio_pci --module virtio_blk --module ext4 --overlay "$TMPROOT/ov" \
+	--file "$BB:/bin/busybox" --file "$TMPROOT/writer.sh:/writer.sh" --payload '/bin/busybox sh /writer.sh' \
+	2> "$TMPROOT/pack.err" || { cat "$TMPROOT/pack.err"; fail "powerdown: pack"; exit 1; }
+out=$TMPROOT/pd.out
+sock=$TMPROOT/qmp.sock
+qemu-scripts/run --accel tcg -t 180 -i "$TMPROOT/pd.img" --disk "$disk" --qmp "$sock" > "$out" 2>&1 < /dev/null &
+qemu=$!
+i=0
+while [ $i -lt 1200 ] && ! grep -q "WROTE 400" "$out"; do sleep 0.1; i=$((i + 1)); done
+check "powerdown: the payload writes to the fstab disk" has "$out" "WROTE 400"
+t0=$(date +%s%N)
+qemu-scripts/qmp "$sock" system_powerdown
+wait $qemu; rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "powerdown: the init saw the power button" has "$out" "power button pressed"
+check "powerdown: the payload's SIGTERM handler ran to the end" has "$out" "STOPPED after line"
+check "powerdown: the VM powered off by itself with status 0 (got $rc)" test "$rc" = 0
+echo "  power button -> QEMU exit: $ms ms (TCG)"
+check "powerdown: e2fsck -fn finds the disk clean" sh -c "e2fsck -fn '$disk' > '$TMPROOT/fsck' 2>&1 || { cat '$TMPROOT/fsck'; false; }"
+debugfs -R "cat /log" "$disk" > "$TMPROOT/log" 2>/dev/null
+last=$(sed -n 's/^STOPPED after line \([0-9]*\).*/\1/p' "$out" | tr -d '\r')
+lines=$(grep -c '^line ' "$TMPROOT/log")
+check "powerdown: no line lost ($lines lines on disk, the payload wrote $last)" sh -c "[ -n '$last' ] && [ '$lines' = '$last' ] && grep -qx 'stop $last' '$TMPROOT/log' && awk '/^line /{ if (\$2 != NR) exit 1 }' '$TMPROOT/log'"
+t_done
