@@ -24,6 +24,7 @@ struct init_state {
 	int restarts;            /* restarts so far in the current crash loop */
 	int restarts_by_watchdog; /* the payload was killed for a missed watchdog */
 	int payload_ended;       /* the payload has ended at least once (its status is final) */
+	int stop_sent;           /* the shutdown sent the payload SIGTERM */
 	long started_ms;         /* uptime when the payload last started */
 	long watchdog_deadline;  /* uptime by which WATCHDOG=1 is due; 0 = none */
 	int notify_fd;           /* sd_notify socket, -1 when unavailable */

@@ -48,6 +48,7 @@ static void stop_processes(struct init_state *st)
 		/* The payload first, and alone, so it can still talk to its helpers while stopping. */
 		kill(-st->payload, SIGTERM);
 		kill(st->payload, SIGTERM);
+		st->stop_sent = 1;
 		long end = uptime_ms() + grace;
 		while (st->payload > 0 && uptime_ms() < end) {
 			struct timespec ts = { 0, 50 * 1000000L };
@@ -69,6 +70,8 @@ static void stop_processes(struct init_state *st)
 		warn("processes still running after %u ms: killing them", grace);
 	kill(-1, SIGKILL);
 	wait_children_gone(st, 1000);
+	if (st->payload_exited) /* ended only now, by SIGTERM or SIGKILL to everything */
+		st->payload_ended = 1;
 }
 
 /* Unmount in reverse order of /proc/self/mounts; what cannot be unmounted is remounted
@@ -136,6 +139,10 @@ static void reboot_from_child(int cmd)
 static void report_exit(struct init_state *st)
 {
 	int status = st->payload_ended ? exit_status_of(st->payload_status) : 125;
+
+	/* Ended by the shutdown's own SIGTERM: a clean stop, as systemd counts it. */
+	if (st->stop_sent && WIFSIGNALED(st->payload_status) && WTERMSIG(st->payload_status) == SIGTERM)
+		status = 0;
 
 	log_msg(LOG_ERR, "exit status %d", status); /* printed even when quiet: hosts parse it */
 	if (st->cfg.exit_report != EXIT_ISA_DEBUG)

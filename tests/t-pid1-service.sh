@@ -112,6 +112,7 @@ kill -TERM "$(cat /proc/$upid/task/$upid/children | tr -d ' ')"
 wait $upid; rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "service: payload ignoring SIGTERM is killed after the grace (${ms} ms)" sh -c "grep -q 'did not stop within 1000 ms' '$out' && [ $ms -lt 4000 ] && [ $rc = 130 ]"
+check "service: ... and its status is 137 (SIGKILL)" has "$out" "exit status 137"
 
 # /etc/fstab: mounted before the payload; nofail may be missing; a required missing one stops.
 mkdir -p "$TMPROOT/ov/etc"
