@@ -27,7 +27,9 @@ img=$TMPROOT/mods.img
 check "modload-qemu: image packed from the raw tree" test -s "$img"
 check "modload-qemu: image indexes only what it holds" sh -c \
 	"'$BUILD/minboot-pack' -o x --print --file '$BB:/bin/busybox' --kernel-modules '$T' --module e1000 \
-	 --payload '/bin/busybox true' | grep -c '\\.ko' | grep -qx 1"
+	 --no-power-button --payload '/bin/busybox true' | grep -c '\\.ko' | grep -qx 1"
+check "modload-qemu: images with modules get the power button's button and evdev" sh -c \
+	"'$BUILD/minboot-pack' -o x --print --kernel-modules '$T' --module e1000 | grep -c '/button.ko\\|/evdev.ko' | grep -qx 2"
 
 boot() { # boot NAME NIC APPEND
 	out=$TMPROOT/$1.out
@@ -40,6 +42,7 @@ mods() { grep -a '^MODS' "$out" | head -1; }
 boot e1000 e1000 ""
 check "modload-qemu: e1000 machine loads e1000" sh -c "echo '$(mods)' | grep -q ' e1000 '"
 check "modload-qemu: e1000 machine loads no virtio_net" sh -c "! echo '$(mods)' | grep -q virtio_net"
+check "modload-qemu: coldplug loads button and evdev for the power button" sh -c "echo '$(mods)' | grep -q ' button ' && echo '$(mods)' | grep -q 'evdev'"
 check "modload-qemu: e1000 boot reaches the payload" test "$rc" = 0
 
 boot virtio virtio-net-pci ""
