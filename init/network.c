@@ -26,7 +26,7 @@ static void renewals(const struct netcfg_result *res)
 void step_network(struct init_state *st)
 {
 	static struct netcfg_result res; /* PID 1's stack stays small */
-	struct netcfg_opts o = { .root = "", .nameservers = st->cfg.nameserver,
+	struct netcfg_opts o = { .root = "", .nameservers = st->cfg.nameserver, .wait_carrier = st->cfg.neednet,
 				 .timeout_ms = st->cfg.net_timeout_ms ? (long)st->cfg.net_timeout_ms : 1 };
 	const char *ips[CONFIG_MAX_IP];
 	long t0 = uptime_ms();

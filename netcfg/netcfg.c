@@ -227,8 +227,10 @@ static int configure_static(struct run *r, const struct ipspec *sp, const struct
 	record(r, l, &sp->client, sp->prefix);
 	info("%s: %s/%u%s%s", l->name, nc_ip_str(&sp->client, a, sizeof(a)), sp->prefix,
 	     sp->gw.family ? " via " : "", nc_ip_str(&sp->gw, g, sizeof(g)));
-	/* The address works at once; carrier only tells the payload's first packets will leave. */
-	wait_carrier(r, l);
+	/* The address works at once: packets flow as soon as the carrier comes, and the payload (a
+	 * server, typically) need not wait for it.  rd.neednet=1 asks for the network to be up. */
+	if (r->o->wait_carrier)
+		wait_carrier(r, l);
 	return 0;
 }
 

@@ -17,6 +17,7 @@ struct netcfg_opts {
 	bool dry_run;            /* print the plan, touch nothing */
 	long timeout_ms;         /* 0: NETCFG_TIMEOUT_MS */
 	const char *nameservers; /* nameserver= values, comma-joined (NULL: none) */
+	bool wait_carrier;       /* static addresses: wait for carrier too (rd.neednet=1) */
 	/* Seam for the call that changes the machine outside the network namespace (tests record
 	 * it); NULL is sethostname(2). */
 	int (*sethostname)(const char *name, size_t len);

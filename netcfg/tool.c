@@ -124,6 +124,7 @@ int netcfg_main(int argc, char **argv)
 		return 100;
 	}
 	a.o.nameservers = a.ns;
+	a.o.wait_carrier = true; /* the tool waits: it reports the link as part of its job */
 	r = netcfg_run(&a.o, a.ips, a.nip, &res);
 	if (r < 0)
 		return 111;
