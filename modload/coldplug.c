@@ -50,6 +50,18 @@ static int add(struct walk *w, const char *path, char *alias)
 	return 0;
 }
 
+/* Directories that never hold a modalias but make up most of the tree: every device's power/
+ * attributes, the virtual devices (no bus, no driver to load), memory blocks and NUMA nodes.
+ * Under emulation each directory read costs; skipping them halves a coldplug pass. */
+static int barren(const char *name, int depth)
+{
+	if (!strcmp(name, "power"))
+		return 1;
+	if (depth == 0)
+		return !strcmp(name, "virtual");
+	return depth == 1 && (!strcmp(name, "memory") || !strcmp(name, "node"));
+}
+
 /* Symbolic links (subsystem, driver, device...) are not followed: every device has exactly one
  * real directory under /sys/devices. */
 static int walk(struct walk *w, char *path, size_t len, int depth)
@@ -71,7 +83,7 @@ static int walk(struct walk *w, char *path, size_t len, int depth)
 		memcpy(path + len + 1, d->d_name, n + 1);
 		if (type == DT_UNKNOWN && !lstat(path, &st))
 			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
-		if (type == DT_DIR && depth < 40) {
+		if (type == DT_DIR && depth < 40 && !barren(d->d_name, depth)) {
 			r = walk(w, path, len + 1 + n, depth + 1);
 		} else if (type == DT_REG && !strcmp(d->d_name, "modalias")) {
 			char *text;
