@@ -133,6 +133,9 @@ demo: all $(KERNEL_DIR)/vmlinuz
 	$(Q)scripts/deps packages $(PKGS_TEST)
 	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) qemu-scripts/demo
 
+bench: all $(KERNEL_DIR)/vmlinuz
+	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) bench/run-all
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/minboot \
 		$(DESTDIR)$(PREFIX)/share/minboot $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
@@ -151,6 +154,6 @@ clean:
 distclean: clean
 	rm -rf $(CACHE)
 
-.PHONY: all check demo install clean distclean kernel asan fuzz
+.PHONY: all check demo install clean distclean kernel asan fuzz bench
 .SECONDARY: $(SAN_OBJS)
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
