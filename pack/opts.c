@@ -32,7 +32,17 @@ static int push(const char **v, int *n, const char *arg, const char *what)
 }
 
 static int o_output(struct pack_opts *o, const char *a) { o->output = a; return 0; }
-static int o_payload(struct pack_opts *o, const char *a) { o->payload = a; return 0; }
+/* /etc/minboot.conf holds one setting per line: a newline would end the payload there and make
+ * the rest of the string settings of their own. */
+static int o_payload(struct pack_opts *o, const char *a)
+{
+	if (strchr(a, '\n')) {
+		err("--payload: a newline in the command (/etc/minboot.conf takes one line per setting)");
+		return -EINVAL;
+	}
+	o->payload = a;
+	return 0;
+}
 static int o_init(struct pack_opts *o, const char *a) { o->init = a; return 0; }
 static int o_file(struct pack_opts *o, const char *a) { return push(o->file, &o->nfile, a, "--file"); }
 static int o_overlay(struct pack_opts *o, const char *a) { return push(o->overlay, &o->noverlay, a, "--overlay"); }
