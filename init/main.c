@@ -42,10 +42,15 @@ int init_main(int argc, char **argv)
 		step_switch_root(&st, argv);
 	if (!st.fatal[0])
 		step_storage(&st);
-	if (!st.fatal[0])
+	/* With socket activation (minboot.listen) the payload starts before the network: its sockets
+	 * are bound to every address, so they accept from the moment an address is up, and its own
+	 * start-up overlaps the wait for carrier and DHCP.  Signals wait in the signalfd meanwhile. */
+	if (!st.fatal[0] && !st.cfg.listen[0])
 		step_network(&st);
 	if (!st.fatal[0])
 		step_payload(&st);
+	if (!st.fatal[0] && st.cfg.listen[0])
+		step_network(&st);
 	if (!st.fatal[0])
 		step_supervise(&st);
 	step_shutdown(&st);

@@ -63,12 +63,18 @@ static int seg_rank(const char *name)
 	return !strcmp(name, "~~trailer") ? 7 : !strcmp(name, "~settings") ? 6 : 5;
 }
 
+/* Within a rank, by the first path a segment holds, not by the input's words: the same image
+ * content in the same order, however the command line named its sources. */
 static int seg_cmp(const void *a, const void *b)
 {
-	const char *x = ((const struct seg *)a)->name, *y = ((const struct seg *)b)->name;
-	int rx = seg_rank(x), ry = seg_rank(y);
+	const struct seg *x = a, *y = b;
+	int rx = seg_rank(x->name), ry = seg_rank(y->name);
 
-	return rx != ry ? rx - ry : strcmp(x, y);
+	if (rx != ry)
+		return rx - ry;
+	if (x->part.n && y->part.n)
+		return strcmp(x->part.v[0].dst, y->part.v[0].dst);
+	return strcmp(x->name, y->name);
 }
 
 static int split(const struct plan *p, struct seg *segs, int *nsegs)

@@ -17,6 +17,18 @@ S
 "$BUILD/minboot-pack" -o "$TMPROOT/node.img" --kernel-modules "$KERNEL_DIR/modules/$kver" --kver "$kver" \
 	--module e1000 --file "$TMPROOT/app.js:/app.js" --payload 'node /app.js' 2>/dev/null
 check "node: appliance packed" test -s "$TMPROOT/node.img"
+# The same appliance from copies with other mtimes, in another directory, under another umask
+# and with a cold cache: byte-identical.
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+pack=$(abs "$BUILD/minboot-pack"); tree=$(abs "$KERNEL_DIR/modules/$kver")
+mkdir -p "$TMPROOT/copy/bin"
+cp "$(command -v node)" "$TMPROOT/copy/bin/node"; cp "$TMPROOT/app.js" "$TMPROOT/copy/app.js"
+touch -d '2011-11-11 11:11' "$TMPROOT/copy/bin/node" "$TMPROOT/copy/app.js"
+(cd "$TMPROOT/copy" && umask 077 && XDG_CACHE_HOME="$TMPROOT/cache2" "$pack" -o ../node2.img \
+	--kernel-modules "$tree" --kver "$kver" --module e1000 \
+	--file app.js:/app.js --file bin/node:$(command -v node) --payload 'node /app.js' 2>/dev/null)
+check "node: two packs of the node appliance from different copies are byte-identical" cmp -s "$TMPROOT/node.img" "$TMPROOT/node2.img"
+check "node: zcat IMG | cpio -it lists it" sh -c "zcat '$TMPROOT/node2.img' | cpio -it 2>/dev/null | grep -qx 'app.js'"
 
 # serve NAME PORT APPEND: boot, curl the forwarded port until it answers, power off over QMP
 serve() {
