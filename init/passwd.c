@@ -37,7 +37,7 @@ static int fields(char *line, char **f, int max)
 	return n;
 }
 
-static int num(const char *s, unsigned *v)
+int id_parse(const char *s, unsigned *v)
 {
 	char *end;
 	unsigned long x;
@@ -73,7 +73,7 @@ int passwd_find(const char *path, const char *name, long uid, struct pw *out)
 	if (!text)
 		return -errno;
 	while ((line = next_line(&text))) {
-		if (fields(line, f, 7) < 7 || num(f[2], &u) || num(f[3], &g))
+		if (fields(line, f, 7) < 7 || id_parse(f[2], &u) || id_parse(f[3], &g))
 			continue;
 		if (name ? strcmp(f[0], name) : (long)u != uid)
 			continue;
@@ -94,7 +94,7 @@ int group_find(const char *path, const char *name, unsigned *gid)
 	if (!text)
 		return -errno;
 	while ((line = next_line(&text)))
-		if (fields(line, f, 4) >= 3 && !strcmp(f[0], name) && num(f[2], gid) == 0)
+		if (fields(line, f, 4) >= 3 && !strcmp(f[0], name) && id_parse(f[2], gid) == 0)
 			return 0;
 	return -ENOENT;
 }
@@ -108,7 +108,7 @@ int group_list(const char *path, const char *user, unsigned base, unsigned *grou
 
 	groups[n++] = base;
 	while (text && n < max && (line = next_line(&text))) {
-		if (fields(line, f, 4) < 4 || num(f[2], &g) || g == base)
+		if (fields(line, f, 4) < 4 || id_parse(f[2], &g) || g == base)
 			continue;
 		for (m = strtok_r(f[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
 			if (!strcmp(m, user)) {

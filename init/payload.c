@@ -80,19 +80,7 @@ static char **payload_args(struct init_state *st)
 	return payload_argv;
 }
 
-static int parse_id(const char *s, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s < '0' || *s > '9')
-		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v > 0xfffffffeUL)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
+#define parse_id id_parse
 
 /* minboot.user=USER[:GROUP]: names from the image's /etc/passwd and /etc/group (musl reads the
  * files directly: no NSS), or numbers. */

@@ -43,6 +43,7 @@ struct pw {
 	char name[64], dir[256];
 	unsigned uid, gid;
 };
+int id_parse(const char *s, unsigned *v);   /* a uid or gid: digits only; 0 or -1 */
 int passwd_find(const char *path, const char *name, long uid, struct pw *out); /* name, or uid */
 int group_find(const char *path, const char *name, unsigned *gid);
 int group_list(const char *path, const char *user, unsigned base, unsigned *groups, int max);

@@ -16,29 +16,6 @@
 #include "pack/opts.h"
 #include "pack/pack.h"
 
-static int run_quiet(char *const argv[], const char *fake_time, int verbose)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		setenv("E2FSPROGS_FAKE_TIME", fake_time, 1); /* mke2fs's timestamps */
-		if (null >= 0 && !verbose) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return -ENOENT;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
 
 /* Room for the files, their inodes and the metadata, and some to write into. */
 static unsigned long long size_kib(const struct plan *p)
@@ -114,7 +91,7 @@ int ext2_emit(const struct plan *p, struct pack_opts *o)
 	if (!r) {
 		char *const argv[] = { "mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-m", "0",
 				       "-L", "minboot", "-U", uuid, "-E", opts, "-d", tree, img, size, NULL };
-		r = run_quiet(argv, epoch, o->verbose);
+		r = tool_run(argv, "E2FSPROGS_FAKE_TIME", epoch, o->verbose);
 		if (r == -ENOENT)
 			err("--format ext2: mke2fs is missing (package e2fsprogs)");
 		else if (r)
@@ -124,7 +101,7 @@ int ext2_emit(const struct plan *p, struct pack_opts *o)
 		r = -errno;
 	{
 		char *const rm[] = { "rm", "-rf", "--", work, NULL };
-		run_quiet(rm, epoch, 0);
+		tool_run(rm, NULL, NULL, 0);
 	}
 	if (r)
 		return r;

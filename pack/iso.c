@@ -19,30 +19,6 @@
 #define ISOHDPFX_BIN "/usr/lib/ISOLINUX/isohdpfx.bin"
 #define LDLINUX_C32 "/usr/lib/syslinux/modules/bios/ldlinux.c32"
 
-static int run(char *const argv[], const char *epoch, int verbose)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		setenv("SOURCE_DATE_EPOCH", epoch, 1); /* xorriso's dates come from it */
-		if (null >= 0) {
-			dup2(null, 1);
-			if (!verbose)
-				dup2(null, 2);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return -ENOENT;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
-}
 
 static int stage(struct plan *iso, const char *dst, const char *src, const char *why)
 {
@@ -100,7 +76,7 @@ int iso_emit(const struct plan *p, struct pack_opts *o)
 			"-isohybrid-mbr", ISOHDPFX_BIN, "-b", "isolinux/isolinux.bin",
 			"-c", "isolinux/boot.cat", "-no-emul-boot", "-boot-load-size", "4",
 			"-boot-info-table", "-V", "MINBOOT", "-R", tree, NULL };
-		r = run(argv, epoch, o->verbose);
+		r = tool_run(argv, "SOURCE_DATE_EPOCH", epoch, o->verbose);
 		if (r == -ENOENT)
 			err("--format iso: xorriso is missing (package xorriso)");
 		else if (r)
@@ -112,7 +88,7 @@ int iso_emit(const struct plan *p, struct pack_opts *o)
 	}
 	{
 		char *const rm[] = { "rm", "-rf", "--", work, NULL };
-		run(rm, epoch, 0);
+		tool_run(rm, NULL, NULL, 0);
 	}
 	if (!r)
 		info("wrote %s (El Torito, isolinux)", out);

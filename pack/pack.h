@@ -117,6 +117,7 @@ int modules_add(struct plan *p, struct pack_opts *o);
 int file_read_all(const char *path, char **out, size_t *len, size_t max);
 int out_open_tmp(const char *out, char *tmp, size_t tmplen); /* temp file beside out */
 int out_commit(int fd, const char *tmp, const char *out);    /* fsync + rename */
+int tool_run(char *const argv[], const char *env, const char *val, int verbose);
 char *xstrdup(const char *s);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -77,4 +78,31 @@ uint32_t source_date_epoch_value(void)
 		return 0;
 	}
 	return v;
+}
+
+/* Run an outside tool (mke2fs, xorriso, rm) with one extra environment variable, its output
+ * shown only when verbose.  0, -ENOENT when the tool is missing, -EIO when it failed. */
+int tool_run(char *const argv[], const char *env, const char *val, int verbose)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (env)
+			setenv(env, val, 1);
+		if (null >= 0 && !verbose) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return -ENOENT;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
