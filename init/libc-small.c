@@ -39,6 +39,8 @@ static unsigned long long scan(const char *s, char **end, int base, int *neg, in
 	}
 	if (end)
 		*end = (char *)(any ? p : (digits == p ? s : p));
+	if (!any)
+		errno = EINVAL; /* as musl does when there is no number at all */
 	return v;
 }
 
@@ -73,22 +75,29 @@ int atoi(const char *s)
 
 /* Shell sort with Ciura's gaps: small, not stable (qsort need not be), fast enough for the
  * few thousand aliases a module tree has. */
+static void swap(char *a, char *b, size_t size)
+{
+	char t;
+
+	while (size--) {
+		t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+/* Gapped insertion by swaps: any element size, no buffer, nothing that could abort PID 1. */
 void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
 	static const size_t gaps[] = { 1750, 701, 301, 132, 57, 23, 10, 4, 1 };
-	char *b = base, tmp[256];
+	char *b = base;
 	size_t g, i, j, k;
 
-	if (size > sizeof(tmp))
-		abort(); /* no caller sorts elements this large */
 	for (k = 0; k < sizeof(gaps) / sizeof(gaps[0]); k++) {
 		g = gaps[k];
-		for (i = g; i < n; i++) {
-			memcpy(tmp, b + i * size, size);
-			for (j = i; j >= g && cmp(b + (j - g) * size, tmp) > 0; j -= g)
-				memcpy(b + j * size, b + (j - g) * size, size);
-			memcpy(b + j * size, tmp, size);
-		}
+		for (i = g; i < n; i++)
+			for (j = i; j >= g && cmp(b + (j - g) * size, b + j * size) > 0; j -= g)
+				swap(b + (j - g) * size, b + j * size, size);
 	}
 }
 
