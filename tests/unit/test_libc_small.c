@@ -43,7 +43,8 @@ static void numbers(void)
 			int ea = errno;
 			errno = 0;
 			unsigned long b = strtoul(in[i], &e2, bases[k]);
-			if (a != b || e1 != e2 || ea != errno) {
+			/* EINVAL without digits is musl's choice, not glibc's: compare ERANGE only */
+			if (a != b || e1 != e2 || (ea == ERANGE) != (errno == ERANGE)) {
 				printf("  strtoul(\"%s\", %d): %lu/%td/%d vs %lu/%td/%d\n", in[i], bases[k], a,
 				       e1 - in[i], ea, b, e2 - in[i], errno);
 				t_failed_here = 1;
@@ -53,7 +54,7 @@ static void numbers(void)
 			ea = errno;
 			errno = 0;
 			long d = strtol(in[i], &e2, bases[k]);
-			if (c != d || e1 != e2 || ea != errno) {
+			if (c != d || e1 != e2 || (ea == ERANGE) != (errno == ERANGE)) {
 				printf("  strtol(\"%s\", %d): %ld vs %ld\n", in[i], bases[k], c, d);
 				t_failed_here = 1;
 			}
