@@ -90,17 +90,23 @@ static int o_compress(struct pack_opts *o, const char *a)
 	return 0;
 }
 
-static int o_level(struct pack_opts *o, const char *a)
+/* A whole number in [lo, hi] for option name. */
+static int int_arg(const char *name, const char *a, long lo, long hi, int *out)
 {
 	char *end;
-	long l = strtol(a, &end, 10);
+	long v = strtol(a, &end, 10);
 
-	if (*end || l < 1 || l > 9) {
-		err("--level %s: expected 1 to 9", a);
+	if (!*a || *end || v < lo || v > hi) {
+		err("%s %s: expected %ld to %ld", name, a, lo, hi);
 		return -EINVAL;
 	}
-	o->level = (int)l;
+	*out = (int)v;
 	return 0;
+}
+
+static int o_level(struct pack_opts *o, const char *a)
+{
+	return int_arg("--level", a, 1, 9, &o->level);
 }
 
 static int o_hostfiles(struct pack_opts *o, const char *a) { return push(o->hostfiles, &o->nhostfiles, a, "--hostfiles"); }
@@ -135,15 +141,7 @@ static int o_format(struct pack_opts *o, const char *a)
 
 static int o_jobs(struct pack_opts *o, const char *a)
 {
-	char *end;
-	long j = strtol(a, &end, 10);
-
-	if (*end || j < 1 || j > 64) {
-		err("-j %s: expected 1 to 64", a);
-		return -EINVAL;
-	}
-	o->jobs = (int)j;
-	return 0;
+	return int_arg("-j", a, 1, 64, &o->jobs);
 }
 
 static int o_config(struct pack_opts *o, const char *a);

@@ -9,32 +9,22 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "modload/internal.h"
 #include "pack/pack.h"
 
+/* The whole file, NUL-terminated; modload's reader (the same bytes, one implementation). */
 int file_read_all(const char *path, char **out, size_t *len, size_t max)
 {
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n;
+	int r = mod_read_text(path, out, &n);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || (size_t)st.st_size > max) {
-		n = errno ? -errno : -EFBIG;
-		close(fd);
-		return (int)n;
+	if (r < 0)
+		return r;
+	if (n > max) {
+		free(*out);
+		return -EFBIG;
 	}
-	buf = malloc(st.st_size + 1);
-	if (!buf)
-		abort();
-	while (got < (size_t)st.st_size && (n = read(fd, buf + got, st.st_size - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
+	*len = n;
 	return 0;
 }
 
