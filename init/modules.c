@@ -26,6 +26,21 @@ static void notice(void *arg, const char *name, int e, int required)
 		warn("module %s (a soft dependency): %s", name, c->why[0] ? c->why : strerror(-e));
 }
 
+static void loaded(void *arg, const char *name)
+{
+	(void)arg;
+	timeline_mark("module", name);
+}
+
+static void pass_done(void *arg, int pass, int found, int from_sysfs)
+{
+	char detail[64];
+
+	(void)arg;
+	snprintf(detail, sizeof(detail), "%d: %d modaliases (%s)", pass, found, from_sysfs ? "sysfs" : "uevents");
+	timeline_mark("coldplug pass", detail);
+}
+
 static void load_list(struct mod_ctx *c, const char *names)
 {
 	char list[CONFIG_STR], *name, *save = NULL;
@@ -50,6 +65,8 @@ static int ctx_open(struct init_state *st)
 	mods.cmdline = &st->cmdline;
 	mods.blacklist = st->cfg.blacklist;
 	mods.notice = notice;
+	mods.loaded = loaded;
+	mods.pass_done = pass_done;
 	mods.arg = &mods;
 	return 0;
 }

@@ -1,11 +1,15 @@
 /* Coldplug without udev: every device the kernel has found publishes the module alias of the
- * driver it wants in /sys/devices/.../modalias; probing those names loads the drivers. */
+ * driver it wants in its modalias attribute; probing those names loads the drivers.  The first
+ * pass reads the devices sysfs lists; the devices those drivers add in turn (a bus's children,
+ * an input device) announce themselves on the kernel's uevent socket, opened before that first
+ * pass, so the next passes read the MODALIAS= of those messages instead of reading sysfs again
+ * (which they still do when there is no socket, or when the kernel dropped messages). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "modload/internal.h"
 
@@ -14,13 +18,13 @@ struct dev {
 	char *alias;
 };
 
-struct walk {
+struct found {
 	struct dev *v;           /* every modalias seen, across passes */
 	int n, cap;
 	int first_new;           /* this pass's new ones start here */
 };
 
-static int seen(const struct walk *w, const char *alias)
+static int seen(const struct found *w, const char *alias)
 {
 	int i;
 
@@ -30,7 +34,7 @@ static int seen(const struct walk *w, const char *alias)
 	return 0;
 }
 
-static int add(struct walk *w, const char *path, char *alias)
+static int add(struct found *w, const char *path, char *alias)
 {
 	alias[strcspn(alias, "\n")] = '\0';
 	if (!alias[0] || seen(w, alias))
@@ -50,21 +54,8 @@ static int add(struct walk *w, const char *path, char *alias)
 	return 0;
 }
 
-/* Directories that never hold a modalias but make up most of the tree: every device's power/
- * attributes, the virtual devices (no bus, no driver to load), memory blocks and NUMA nodes.
- * Under emulation each directory read costs; skipping them halves a coldplug pass. */
-static int barren(const char *name, int depth)
-{
-	if (!strcmp(name, "power"))
-		return 1;
-	if (depth == 0)
-		return !strcmp(name, "virtual");
-	return depth == 1 && (!strcmp(name, "memory") || !strcmp(name, "node"));
-}
-
-/* Symbolic links (subsystem, driver, device...) are not followed: every device has exactly one
- * real directory under /sys/devices. */
-static int walk(struct walk *w, char *path, size_t len, int depth)
+/* The devices listed in path (links to their directories): each one's modalias. */
+static int scan_links(struct found *w, char *path, size_t len)
 {
 	struct dirent *d;
 	DIR *dir = opendir(path);
@@ -74,30 +65,96 @@ static int walk(struct walk *w, char *path, size_t len, int depth)
 		return 0; /* devices come and go while we look */
 	while (r >= 0 && (d = readdir(dir))) {
 		size_t n = strlen(d->d_name);
-		unsigned char type = d->d_type;
-		struct stat st;
+		char *text;
 
-		if (d->d_name[0] == '.' || len + n + 2 >= PATH_MAX)
+		if (d->d_name[0] == '.' || len + n + 12 >= PATH_MAX)
 			continue;
 		path[len] = '/';
-		memcpy(path + len + 1, d->d_name, n + 1);
-		if (type == DT_UNKNOWN && !lstat(path, &st))
-			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
-		if (type == DT_DIR && depth < 40 && !barren(d->d_name, depth)) {
-			r = walk(w, path, len + 1 + n, depth + 1);
-		} else if (type == DT_REG && !strcmp(d->d_name, "modalias")) {
-			char *text;
-
-			if (mod_read_text(path, &text, NULL) == 0) {
-				path[len] = '\0';
-				r = add(w, path, text);
-				free(text);
-			}
+		memcpy(path + len + 1, d->d_name, n);
+		memcpy(path + len + 1 + n, "/modalias", 10);
+		if (mod_read_text(path, &text, NULL) == 0) {
+			path[len + 1 + n] = '\0';
+			r = add(w, path, text);
+			free(text);
 		}
-		path[len] = '\0';
 	}
+	path[len] = '\0';
 	closedir(dir);
 	return r;
+}
+
+/* Where the modaliases are: every device a driver binds to sits on a bus, and each bus lists
+ * its devices in /sys/bus/B/devices.  Two more places hold one: input devices (a class, for
+ * evdev and joydev) and the CPU subsystem's root (x86cpu: aliases: aesni_intel, kvm_intel...).
+ * Under emulation this reads a tenth of the entries a walk of all /sys/devices reads (about
+ * 130 against 1,700 on QEMU's pc machine) in half the time. */
+static int scan(struct found *w, const char *root)
+{
+	static const char *const extra[] = { "/sys/class/input", "/sys/devices/system" };
+	char path[PATH_MAX];
+	struct dirent *d;
+	size_t len;
+	DIR *dir;
+	int r = 0;
+	unsigned i;
+
+	if (snprintf(path, sizeof(path), "%s/sys/bus", root) >= (int)sizeof(path) - 32)
+		return -ENAMETOOLONG;
+	len = strlen(path);
+	dir = opendir(path);
+	while (dir && r >= 0 && (d = readdir(dir))) {
+		if (d->d_name[0] == '.' || snprintf(path + len, sizeof(path) - len, "/%s/devices", d->d_name) >=
+						    (int)(sizeof(path) - len - 32))
+			continue;
+		r = scan_links(w, path, strlen(path));
+	}
+	if (dir)
+		closedir(dir);
+	for (i = 0; r >= 0 && i < sizeof(extra) / sizeof(extra[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", root, extra[i]);
+		r = scan_links(w, path, strlen(path));
+	}
+	return r;
+}
+
+/* "add@/devices/...\0ACTION=add\0DEVPATH=...\0MODALIAS=...\0": the new device's modalias. */
+static int from_message(struct found *w, char *msg, int len)
+{
+	const char *action = NULL, *devpath = NULL;
+	char *alias = NULL, *p = msg, *end = msg + len, path[PATH_MAX];
+
+	msg[len - 1] = '\0'; /* the caller leaves room: a record never runs past the buffer */
+	for (; p < end; p += strlen(p) + 1) {
+		if (!strncmp(p, "ACTION=", 7))
+			action = p + 7;
+		else if (!strncmp(p, "DEVPATH=", 8))
+			devpath = p + 8;
+		else if (!strncmp(p, "MODALIAS=", 9))
+			alias = p + 9;
+	}
+	if (!action || strcmp(action, "add") || !alias || !devpath)
+		return 0;
+	snprintf(path, sizeof(path), "/sys%s", devpath);
+	return add(w, path, alias);
+}
+
+/* Every queued message; 1 when some were lost (the caller reads sysfs instead), else 0 or -errno. */
+static int drain(struct mod_ctx *c, int fd, struct found *w)
+{
+	char buf[8192 + 1];
+	int n, lost = 0, r = 0;
+
+	while (r >= 0 && (n = c->ops->uevent_recv(fd, buf, sizeof(buf) - 1)) != -EAGAIN) {
+		if (n == -ENOBUFS || n == -EINTR) {
+			lost |= n == -ENOBUFS;
+			continue;
+		}
+		if (n < 0)
+			return 1; /* an unexpected error: read sysfs */
+		buf[n] = '\0';
+		r = n ? from_message(w, buf, n + 1) : 0;
+	}
+	return r < 0 ? r : lost;
 }
 
 static int dev_cmp(const void *a, const void *b)
@@ -107,27 +164,28 @@ static int dev_cmp(const void *a, const void *b)
 
 int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias)
 {
-	struct walk w = { 0 };
-	char path[PATH_MAX];
-	int pass, i, r = 0;
+	struct found w = { 0 };
+	int pass, i, r = 0, fd = c->ops->uevent_open ? c->ops->uevent_open() : -ENOSYS;
 
 	for (pass = 1; pass <= max_passes; pass++) {
-		int before = c->nloaded;
+		int before = c->nloaded, scanned;
 
 		w.first_new = w.n;
-		if (snprintf(path, sizeof(path), "%s/sys/devices", c->root) >= (int)sizeof(path)) {
-			r = -ENAMETOOLONG;
-			break;
-		}
-		r = walk(&w, path, strlen(path), 0);
+		scanned = !(fd >= 0 && pass > 1) || (r = drain(c, fd, &w)) > 0;
+		if (scanned)
+			r = scan(&w, c->root);
 		if (r < 0)
 			break;
+		if (c->pass_done)
+			c->pass_done(c->arg, pass, w.n - w.first_new, scanned);
 		qsort(w.v + w.first_new, (size_t)(w.n - w.first_new), sizeof(*w.v), dev_cmp);
 		for (i = w.first_new; i < w.n; i++)
 			mod_probe(c, w.v[i].alias, NULL, flags | MOD_BLACKLIST); /* failures go to notice */
 		if (c->nloaded == before)
 			break;
 	}
+	if (fd >= 0)
+		close(fd);
 	if (nalias)
 		*nalias = w.n;
 	for (i = 0; i < w.n; i++) {

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/netlink.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -26,7 +28,43 @@ static int sys_init(const void *image, unsigned long len, const char *params)
 	return syscall(SYS_init_module, image, len, params) < 0 ? -errno : 0;
 }
 
-const struct mod_ops mod_sys_ops = { sys_finit, sys_init };
+/* The kernel's own uevents (multicast group 1), non-blocking, with room for a burst of them. */
+static int sys_uevent_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
+	int size = 4 << 20;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		size = -errno;
+		close(fd);
+		return size;
+	}
+	return fd;
+}
+
+/* Only the kernel's messages (port 0): a process may send to the group too. */
+static int sys_uevent_recv(int fd, char *buf, int len)
+{
+	struct sockaddr_nl sa;
+	socklen_t salen;
+	ssize_t n;
+
+	for (;;) {
+		salen = sizeof(sa);
+		n = recvfrom(fd, buf, (size_t)len, 0, (struct sockaddr *)&sa, &salen);
+		if (n < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		if (salen == sizeof(sa) && sa.nl_pid == 0)
+			return (int)n;
+	}
+}
+
+const struct mod_ops mod_sys_ops = { sys_finit, sys_init, sys_uevent_open, sys_uevent_recv };
 
 /* /sys/module/compression came with MODULE_INIT_COMPRESSED_FILE (Linux 6.4, and only with
  * CONFIG_MODULE_DECOMPRESS); Debian's 6.1 has neither, so gzip is inflated here. */

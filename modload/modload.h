@@ -108,10 +108,15 @@ void mod_matches_free(struct mod_matches *m);
 
 /* ---- probing and loading ---- */
 
-/* The calls that change the machine; tests record them instead.  Both return 0 or -errno. */
+/* The calls that change the machine; tests record them instead.  Both return 0 or -errno.
+ * The uevent pair is optional (NULL: coldplug reads sysfs again after each pass that loaded
+ * something): open the kernel's uevent socket (an fd or -errno), and take one message without
+ * waiting (its length, -EAGAIN when none is queued, -ENOBUFS when some were lost). */
 struct mod_ops {
 	int (*finit_module)(int fd, const char *params, int flags);
 	int (*init_module)(const void *image, unsigned long len, const char *params);
+	int (*uevent_open)(void);
+	int (*uevent_recv)(int fd, char *buf, int len);
 };
 extern const struct mod_ops mod_sys_ops;
 
@@ -139,6 +144,10 @@ struct mod_ctx {
 	char kcomp[16];          /* /sys/module/compression, read once; "-" when absent */
 	void (*show)(void *arg, const struct mod_step *s);
 	void (*notice)(void *arg, const char *name, int err, int required);
+	void (*loaded)(void *arg, const char *name); /* after each module inserted, or NULL */
+	/* after each coldplug pass: the modaliases it found, and whether it read sysfs or uevents;
+	 * NULL for none */
+	void (*pass_done)(void *arg, int pass, int found, int from_sysfs);
 	void *arg;
 	int nloaded;             /* modules inserted by this context */
 	int nfailed;
@@ -168,10 +177,12 @@ void mod_cmdline_options(const struct cmdline *cl, const char *name, const char 
 			 size_t outlen);
 int mod_blacklisted(const char *list, const char *name);
 
-/* Coldplug: walk ROOT/sys/devices for modalias files, probe each new one (in device path order,
+/* Coldplug: read the modalias of every device in ROOT/sys/bus/{*}/devices, ROOT/sys/class/input
+ * and the ROOT/sys/devices/system roots (CPU features), probe each new one (in path order,
  * blacklist applied as udev does), and repeat until a pass loads nothing new: buses appear only
- * once their controller's driver is in (virtio devices after virtio_pci).  Returns the number of
- * passes or -errno; *nalias counts the distinct modaliases seen. */
+ * once their controller's driver is in (virtio devices after virtio_pci).  The passes after the
+ * first read the uevents of the devices added meanwhile (ops->uevent_*), or sysfs again without
+ * them.  Returns the number of passes or -errno; *nalias counts the distinct modaliases seen. */
 int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias);
 
 #endif

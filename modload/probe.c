@@ -168,6 +168,8 @@ static int step(struct mod_ctx *c, const struct obj *o, const char *extra, int f
 	if (r == 0) {
 		e->loaded = 1;
 		c->nloaded++;
+		if (c->loaded)
+			c->loaded(c->arg, e->name);
 	}
 	return r;
 }

@@ -78,7 +78,7 @@ static int rec_init(const void *img, unsigned long len, const char *params)
 	return 0;
 }
 
-static const struct mod_ops rec_ops = { rec_finit, rec_init };
+static const struct mod_ops rec_ops = { rec_finit, rec_init, NULL, NULL };
 
 static void show(void *arg, const struct mod_step *s)
 {
@@ -259,18 +259,104 @@ static void modinfo_scan(void)
 	mod_db_close(&db);
 }
 
+/* A device directory with its modalias, linked from its bus's list as the kernel does. */
+static void put_dev(const char *bus, const char *devpath, const char *alias)
+{
+	char rel[512], link[1024], target[512];
+
+	snprintf(rel, sizeof(rel), "sys/devices/%s/modalias", devpath);
+	PUT(rel, alias);
+	snprintf(rel, sizeof(rel), "sys/bus/%s/devices/x", bus);
+	put(rel, "", 0);
+	snprintf(link, sizeof(link), "%s/sys/bus/%s/devices/x", root, bus);
+	unlink(link);
+	snprintf(link, sizeof(link), "%s/sys/bus/%s/devices/%s", root, bus, strrchr(devpath, '/') + 1);
+	snprintf(target, sizeof(target), "../../../devices/%s", devpath);
+	CHECK(symlink(target, link) == 0);
+}
+
 static void coldplug_passes(void)
 {
-	PUT("sys/devices/pci0000:00/0000:00:03.0/modalias", "pci:v00001234d00000002sv0sd0bc00sc00i00\n");
-	PUT("sys/devices/pci0000:00/0000:00:04.0/modalias", "pci:v0000FFFFd00000002sv0sd0bc00sc00i00\n");
-	PUT("sys/devices/platform/thing/modalias", "fs-foo\n");
+	put_dev("pci", "pci0000:00/0000:00:03.0", "pci:v00001234d00000002sv0sd0bc00sc00i00\n");
+	put_dev("pci", "pci0000:00/0000:00:04.0", "pci:v0000FFFFd00000002sv0sd0bc00sc00i00\n");
+	put_dev("platform", "platform/thing", "fs-foo\n");
+	PUT("sys/devices/system/cpu/modalias", "cpu:type:x86,ven0000fam0006mod003A:feature:,0001\n");
+	PUT("sys/devices/system/cpu/cpu0/online", "1\n");
+	PUT("sys/devices/pci0000:00/0000:00:04.0/modalias.not", "x\n"); /* only "modalias" counts */
 	open_ctx();
 	int nalias = 0, passes = mod_coldplug(&c, 0, 8, &nalias);
 
-	CHECK_INT(nalias, 3);
+	CHECK_INT(nalias, 4);
 	CHECK_INT(passes, 2); /* something loaded in pass 1, nothing new in pass 2 */
 	CHECK(strstr(calls, "finit a.ko") != NULL);
 	CHECK(strstr(calls, "finit b.ko") != NULL);
+}
+
+/* Uevents queued while pass 1 loads: pass 2 reads them (one device added with a modalias, one
+ * removed, one without), not sysfs; ENOBUFS (messages lost) sends pass 3 back to sysfs. */
+static const char *const *uevents;
+static int uevent_opened, sysfs_passes;
+
+static int fake_uevent_open(void)
+{
+	uevent_opened++;
+	return 100;
+}
+
+static int fake_uevent_recv(int fd, char *buf, int len)
+{
+	const char *m;
+	int n = 0;
+
+	CHECK_INT(fd, 100);
+	if (!uevents || !*uevents)
+		return -EAGAIN;
+	m = *uevents++;
+	if (!strcmp(m, "ENOBUFS"))
+		return -ENOBUFS;
+	for (; *m && n < len; m += strlen(m) + 1) /* records are '\0'-separated; the list ends "" */
+		n += snprintf(buf + n, (size_t)(len - n), "%s", m) + 1;
+	return n;
+}
+
+static void pass_seen(void *arg, int pass, int found, int from_sysfs)
+{
+	(void)arg, (void)pass, (void)found;
+	sysfs_passes += from_sysfs;
+}
+
+static void coldplug_uevents(void)
+{
+	static const struct mod_ops ev_ops = { rec_finit, rec_init, fake_uevent_open, fake_uevent_recv };
+	static const char *const msgs[] = {
+		"remove@/devices/x\0ACTION=remove\0DEVPATH=/devices/x\0MODALIAS=pci:v0000AAAAd00000001sv0sd0bc00sc00i00\0",
+		"add@/devices/n\0ACTION=add\0DEVPATH=/devices/n\0SUBSYSTEM=net\0",
+		"add@/devices/v\0ACTION=add\0DEVPATH=/devices/v\0MODALIAS=pci:v0000BBBBd00000001sv0sd0bc02sc00i00\0",
+		NULL,
+	};
+	int nalias = 0, passes;
+
+	uevents = msgs;
+	open_ctx();
+	c.ops = &ev_ops;
+	c.pass_done = pass_seen;
+	passes = mod_coldplug(&c, 0, 8, &nalias);
+	CHECK_INT(uevent_opened, 1);
+	CHECK_INT(passes, 3); /* sysfs; the uevent loads snd_x; nothing new */
+	CHECK_INT(sysfs_passes, 1);
+	CHECK_INT(nalias, 5);
+	CHECK(strstr(calls, "finit snd-x.ko") != NULL);
+
+	static const char *const lost[] = { "ENOBUFS", NULL };
+	uevents = lost;
+	sysfs_passes = 0;
+	open_ctx();
+	c.ops = &ev_ops;
+	c.pass_done = pass_seen;
+	passes = mod_coldplug(&c, 0, 8, &nalias);
+	CHECK_INT(passes, 2);
+	CHECK_INT(sysfs_passes, 2); /* messages lost: pass 2 read sysfs again */
+	c.pass_done = NULL;
 }
 
 static void corrupt_elf_is_refused(void)
@@ -296,6 +382,7 @@ int main(void)
 	RUN("modload", sysfs_loaded_and_compression);
 	RUN("modload", modinfo_scan);
 	RUN("modload", coldplug_passes);
+	RUN("modload", coldplug_uevents);
 	RUN("modload", corrupt_elf_is_refused);
 	mod_ctx_close(&c);
 	{
