@@ -267,15 +267,20 @@ static void child_exec(struct init_state *st)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* vfork: the child runs at once, in PID 1's memory, until its exec, and the payload does not
+ * wait for PID 1 to be scheduled again; nothing is copied.  child_exec never returns, writes only
+ * what is the payload's anyway (env, and environ, set back here), and ends in exec or _exit. */
 int payload_spawn(struct init_state *st)
 {
 	long t = uptime_ms();
-	pid_t pid = fork();
+	char **saved = environ;
+	pid_t pid = vfork();
 
-	if (pid < 0)
-		return -errno;
 	if (pid == 0)
 		child_exec(st);
+	environ = saved;
+	if (pid < 0)
+		return -errno;
 	st->payload = pid;
 	st->payload_exited = 0;
 	st->started_ms = t;

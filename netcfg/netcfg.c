@@ -511,14 +511,13 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
 int netcfg_lo_up(void)
 {
 	struct nl_sock s;
-	struct nl_link lo;
 	int e = nl_open(&s, 0);
 
 	if (e < 0)
 		return e;
-	e = nl_link_find(&s, "lo", &lo);
-	if (e == 0 && !(lo.flags & IFF_UP))
-		e = nl_link_up(&s, lo.index);
+	/* The loopback device is ifindex 1 in every network namespace (LOOPBACK_IFINDEX, Linux
+	 * 3.7): no link dump to find it.  Setting IFF_UP again when it is up changes nothing. */
+	e = nl_link_up(&s, 1);
 	nl_close(&s);
 	return e;
 }
