@@ -13,5 +13,11 @@ machine() { echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s
 # kstamp FILE PATTERN: the kernel timestamp (ms) of the first console line matching PATTERN
 kstamp() { sed -n "s|^\\[ *\\([0-9]*\\.[0-9]*\\)\\] .*$2.*|\\1|p" "$1" | head -n1 | awk '{printf "%.1f", $1 * 1000}'; }
 
+# mark_payload: BTMP/mark, the static payload marking its start in the kernel log (bench/mark.c)
+mark_payload() { musl-gcc -static -Os -s -o "$BTMP/mark" bench/mark.c; }
+
+# elapsed OUT FROM TO: kernel-timestamp ms between two console lines, or nothing
+elapsed() { x=$(kstamp "$1" "$2"); y=$(kstamp "$1" "$3"); [ -n "$x" ] && [ -n "$y" ] && awk -v a="$x" -v b="$y" 'BEGIN {printf "%.1f\n", b - a}'; }
+
 # boot IMG APPEND OUT [run options]: one QEMU/TCG boot, console to OUT
 boot() { img=$1 app=$2 out=$3; shift 3; qemu-scripts/run --accel "${ACCEL:-tcg}" -t 120 -i "$img" -a "$app" "$@" > "$out" 2>&1 < /dev/null; }

@@ -21,7 +21,7 @@ void step_root(struct init_state *st)
 	}
 	if (!(sv.f_flag & ST_RDONLY))
 		return;
-	if (sys.mount(NULL, "/", NULL, MS_REMOUNT, NULL) < 0)
+	if (sys.mount(NULL, "/", "", MS_REMOUNT, NULL) < 0)
 		err("unable to remount / read-write: %s", strerror(errno));
 	else
 		info("remounted / read-write");

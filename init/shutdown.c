@@ -111,7 +111,7 @@ static void unmount_all(void)
 			continue;
 		if (errno != EBUSY && errno != EINVAL)
 			dbg("unable to unmount %s: %s", mnt[n], strerror(errno));
-		sys.mount(NULL, mnt[n], NULL, MS_REMOUNT | MS_RDONLY, NULL);
+		sys.mount(NULL, mnt[n], "", MS_REMOUNT | MS_RDONLY, NULL);
 	}
 }
 

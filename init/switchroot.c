@@ -100,11 +100,11 @@ void step_switch_root(struct init_state *st, char **argv)
 	/* The new init mounts everything again; only /dev moves, to keep the console open. */
 	for (i = 0; i < sizeof(inner) / sizeof(inner[0]); i++)
 		sys.umount2(inner[i], MNT_DETACH);
-	if (sys.mount("/dev", NEWROOT "/dev", NULL, MS_MOVE, NULL) < 0)
+	if (sys.mount("/dev", NEWROOT "/dev", "", MS_MOVE, NULL) < 0)
 		sys.umount2("/dev", MNT_DETACH);
 	if (stat("/", &rst) == 0 && (fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
 		delete_tree(fd, rst.st_dev);
-	if (chdir(NEWROOT) < 0 || sys.mount(NEWROOT, "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
+	if (chdir(NEWROOT) < 0 || sys.mount(NEWROOT, "/", "", MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0)
 		return fatal_set(st, "unable to switch to the new root: %s", strerror(errno));
 	execv("/init", argv);
