@@ -189,5 +189,34 @@ check "netcfg-pid1-hostname" has "$T/pid1.out" "CHECK hostname dhcphost"
 check "netcfg-pid1-renewal-process" has "$T/pid1.out" "CHECK renewal process"
 check "netcfg-pid1-timeline" has "$T/pid1.out" "network"
 
+# 11. a hostile DHCP server (tests/helpers/dhcp-hostile.c): to each DISCOVER and REQUEST a burst
+#     of malformed replies, then one well-formed reply with hostile contents.  The malformed ones
+#     are dropped, the good one binds, and none of its names reaches a file or the UTS name.
+setup
+musl-gcc -static -Os -o "$T/dhcp-hostile" tests/helpers/dhcp-hostile.c
+ip netns exec "$S" "$T/dhcp-hostile" srv0 25 > "$T/hostile.log" 2>&1 &
+hpid=$!
+sleep 0.2
+run_client "$T/out" --timeout 10 ip=dhcp
+rc=$?
+ip -n "$C" addr show eth0 > "$T/addr"; ip -n "$C" link show eth0 > "$T/link"
+check "netcfg-hostile-server-answered" has "$T/hostile.log" "REQUEST, 8 replies"
+check "netcfg-hostile-exit-0" test $rc = 0
+check "netcfg-hostile-address" has "$T/addr" "inet 10.123.0.77/24"
+check "netcfg-hostile-no-hostname" sh -c "! grep -q 'hostname=evil' '$T/out'"
+check "netcfg-hostile-files-clean" sh -c "! cat '$T/root/etc/resolv.conf' '$T/root/etc/hosts' 2>/dev/null | grep -q -e evil -e 6.6.6.6 -e reboot"
+check "netcfg-hostile-dns-capped" sh -c "[ \$(grep -c '^nameserver' '$T/root/etc/resolv.conf') -le 3 ]"
+check "netcfg-hostile-mtu-10-refused" has "$T/link" "mtu 1500"
+# the same server against the real init as PID 1: the payload runs
+rm -f "$root/etc/hostname" "$root/etc/resolv.conf" "$root/etc/hosts"
+ip -n "$C" addr flush dev eth0
+ip netns exec "$C" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb \
+	MINBOOT_CMDLINE="ip=dhcp minboot.net-timeout=8 -- /bin/busybox sh /check.sh" \
+	timeout -k 2 30 unshare --pid --fork --mount --uts chroot "$root" /init > "$T/pid1h.out" 2>&1
+check "netcfg-hostile-pid1-lease" has "$T/pid1h.out" "DHCP lease 10.123.0.77/24"
+check "netcfg-hostile-pid1-payload-ran" has "$T/pid1h.out" "CHECK addr 10.123.0.77/24"
+check "netcfg-hostile-pid1-clean-end" has "$T/pid1h.out" "exit status 0"
+kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null
+
 cleanup_ns
 t_done
