@@ -4,7 +4,9 @@
 # line: an e1000 machine loads e1000, a virtio-net machine loads virtio_pci then virtio_net, a
 # machine without either loads neither.  Then failures: a missing module, a corrupt .ko.gz, a
 # module whose init fails (kvm_intel without VMX) are each logged with the reason, and the
-# boot goes on to the payload; e1000.PARAM= on the command line reaches e1000.
+# boot goes on to the payload; e1000.PARAM= on the command line reaches e1000.  Last, QEMU's
+# microvm machine (no PCI): virtio_mmio from the ACPI description, then virtio_net, and its power
+# button (ACPI GED) shuts the appliance down.
 . tests/lib.sh
 scripts/deps packages busybox-static qemu-system-x86 || { fail "modload-qemu: packages"; exit 1; }
 KVER=$(cat "$KERNEL_DIR/kver" 2>/dev/null)
@@ -22,7 +24,7 @@ mkdir -p "$TMPROOT/tree" && cp -rs "$(cd "$SRC" && pwd)" "$TMPROOT/tree/"
 printf '\037\213\010\000\000\000\000\000\000\003garbage-not-deflate' > "$T/kernel/broken.ko.gz"
 img=$TMPROOT/mods.img
 "$BUILD/minboot-pack" -o "$img" --file "$BB:/bin/busybox" --file "$TMPROOT/mods.sh:/mods.sh" \
-	--kernel-modules "$T" --module e1000 --module virtio_net --module virtio_pci \
+	--kernel-modules "$T" --module e1000 --module virtio_net --module virtio_pci --module virtio_mmio \
 	--module kvm_intel --module broken --payload '/bin/busybox sh /mods.sh' > "$TMPROOT/pack.log" 2>&1
 check "modload-qemu: image packed from the raw tree" test -s "$img"
 check "modload-qemu: image indexes only what it holds" sh -c \
@@ -64,4 +66,22 @@ check "modload-qemu: failing init logged" has "$out" "module kvm_intel: .*[Nn]ot
 check "modload-qemu: command-line parameters reach the module" has "$out" "COPYBREAK 123"
 check "modload-qemu: the boot goes on to the payload" sh -c "grep -q '^MODS' '$out' && [ $rc = 0 ]"
 check "modload-qemu: no kernel panic" hasnt "$out" "Kernel panic"
+
+out=$TMPROOT/microvm.out
+rm -f "$TMPROOT/qmp"
+qemu-scripts/run --machine microvm --accel tcg -t 120 -i "$img" --qmp "$TMPROOT/qmp" \
+	-a "minboot.log=info ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off -- /bin/busybox sh -c \"/bin/busybox sh /mods.sh; exec /bin/busybox sleep 60\"" \
+	> "$out" 2>&1 < /dev/null &
+qpid=$!
+i=0
+while [ $i -lt 600 ] && ! grep -q '^MODS' "$out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+qemu-scripts/qmp "$TMPROOT/qmp" system_powerdown
+wait $qpid
+rc=$?
+grep -a 'MODS\|minboot: modules:' "$out" | sed "s/^/  microvm: /"
+m=$(mods)
+check "modload-qemu: microvm loads virtio_mmio then virtio_net" sh -c "echo '$m' | grep -q 'virtio_net.* virtio_mmio'"
+check "modload-qemu: microvm's NIC is configured" has "$out" "eth0: 10.0.2.15/24 via 10.0.2.2"
+check "modload-qemu: microvm's power button shuts down cleanly (status $rc)" sh -c \
+	"grep -q 'power button pressed' '$out' && [ $rc = 0 ]"
 t_done
