@@ -82,6 +82,35 @@ static int add_module(struct plan *p, struct mod_db *db, int m, const char *kver
 	return r;
 }
 
+/* modules.builtin.modinfo with its alias records only: the init and modload read nothing else
+ * from it (an alias served by a builtin driver needs no module), and the descriptions, licences
+ * and parameter texts are 95% of the file (45 KB of Debian 6.1's, against 2 KB of aliases). */
+static int add_builtin_aliases(struct plan *p, const char *dst, const char *src)
+{
+	char *text, *out, *rec, *dot;
+	size_t len, n = 0;
+	int r = file_read_all(src, &text, &len, 64 << 20);
+
+	if (r < 0)
+		return r;
+	out = malloc(len + 1);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	for (rec = text; rec < text + len; rec += strlen(rec) + 1) {
+		dot = strchr(rec, '.');
+		if (dot && !strncmp(dot + 1, "alias=", 6)) {
+			memcpy(out + n, rec, strlen(rec) + 1);
+			n += strlen(rec) + 1;
+		}
+	}
+	r = plan_add_data(p, dst, out, n, 0644, "--module indexes");
+	free(out);
+	free(text);
+	return r;
+}
+
 static int add_indexes(struct plan *p, struct mod_db *db, const char *kver)
 {
 	static const char *const out[] = { "modules.dep", "modules.alias", "modules.softdep" };
@@ -100,8 +129,9 @@ static int add_indexes(struct plan *p, struct mod_db *db, const char *kver)
 	for (i = 0; i < 2 && r >= 0; i++) {
 		snprintf(src, sizeof(src), "%s/%s", db->dir, copy[i]);
 		snprintf(dst, sizeof(dst), "/lib/modules/%s/%s", kver, copy[i]);
-		if (access(src, R_OK) == 0)
-			r = plan_add_file(p, dst, src, 0644, "--module indexes");
+		if (access(src, R_OK) != 0)
+			continue;
+		r = i == 0 ? plan_add_file(p, dst, src, 0644, "--module indexes") : add_builtin_aliases(p, dst, src);
 	}
 	return r;
 }
