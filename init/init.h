@@ -69,6 +69,8 @@ void describe_status(int status, char *buf, size_t len);
 
 /* timeline.c — stage timestamps on the console and in /run/minboot/timeline. */
 void timeline_mark(const char *stage, const char *detail);
+void timeline_mark_ago(long ago_ms, const char *stage, const char *detail); /* ago_ms before now */
+void timeline_mark_at(long ms, const char *stage, const char *detail);     /* at CLOCK_BOOTTIME ms */
 void timeline_write(void);
 void timeline_enable(int on);
 

@@ -27,7 +27,8 @@ void step_network(struct init_state *st)
 {
 	static struct netcfg_result res; /* PID 1's stack stays small */
 	struct netcfg_opts o = { .root = "", .nameservers = st->cfg.nameserver, .wait_carrier = st->cfg.neednet,
-				 .timeout_ms = st->cfg.net_timeout_ms ? (long)st->cfg.net_timeout_ms : 1 };
+				 .timeout_ms = st->cfg.net_timeout_ms ? (long)st->cfg.net_timeout_ms : 1,
+				 .mark = timeline_mark_ago };
 	const char *ips[CONFIG_MAX_IP];
 	long t0 = uptime_ms();
 	char detail[64];

@@ -35,8 +35,16 @@ void timeline_enable(int on)
 
 void timeline_mark(const char *stage, const char *detail)
 {
-	long ms = uptime_ms();
+	timeline_mark_at(uptime_ms(), stage, detail);
+}
 
+void timeline_mark_ago(long ago_ms, const char *stage, const char *detail)
+{
+	timeline_mark_at(uptime_ms() - ago_ms, stage, detail);
+}
+
+void timeline_mark_at(long ms, const char *stage, const char *detail)
+{
 	if (nmarks < MAX_MARKS) {
 		marks[nmarks].ms = ms;
 		snprintf(marks[nmarks].what, sizeof(marks[0].what), "%s%s%s", stage, detail && *detail ? " " : "",

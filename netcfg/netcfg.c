@@ -199,6 +199,20 @@ static struct netcfg_iface *record(struct run *r, const struct nl_link *l, const
 	return ifc;
 }
 
+static void mark(const struct run *r, long ago_ms, const char *stage, const char *name, const struct nc_ip *a,
+		 unsigned prefix)
+{
+	char d[IF_NAMESIZE + 64], ip[64];
+
+	if (!r->o->mark)
+		return;
+	if (a)
+		snprintf(d, sizeof(d), "%s %s/%u", name, nc_ip_str(a, ip, sizeof(ip)), prefix);
+	else
+		snprintf(d, sizeof(d), "%s", name);
+	r->o->mark(ago_ms, stage, d);
+}
+
 /* Wait for carrier on one link; returns 0, or -ETIMEDOUT with a message. */
 static int wait_carrier(struct run *r, const struct nl_link *l)
 {
@@ -210,6 +224,8 @@ static int wait_carrier(struct run *r, const struct nl_link *l)
 		     e == -ETIMEDOUT ? "" : strerror(-e));
 	else
 		info("%s: carrier up at %.3f s (waited %ld ms)", l->name, uptime(), nc_now_ms() - t0);
+	if (e >= 0)
+		mark(r, 0, "carrier", l->name, NULL, 0);
 	return e < 0 ? e : 0;
 }
 
@@ -227,6 +243,7 @@ static int configure_static(struct run *r, const struct ipspec *sp, const struct
 	record(r, l, &sp->client, sp->prefix);
 	info("%s: %s/%u%s%s", l->name, nc_ip_str(&sp->client, a, sizeof(a)), sp->prefix,
 	     sp->gw.family ? " via " : "", nc_ip_str(&sp->gw, g, sizeof(g)));
+	mark(r, 0, "address", l->name, &sp->client, sp->prefix);
 	/* The address works at once: packets flow as soon as the carrier comes, and the payload (a
 	 * server, typically) need not wait for it.  rd.neednet=1 asks for the network to be up. */
 	if (r->o->wait_carrier)
@@ -300,6 +317,9 @@ static int configure_dhcp(struct run *r, const struct ipspec *sp, struct nl_link
 		ifc->bound_at = nc_now_ms();
 	}
 	lease_log(l, &ls, c.carrier_at, nc_now_ms());
+	if (sp->dev[0] && c.carrier_at) /* autoselect marked it already */
+		mark(r, nc_now_ms() - c.carrier_at, "carrier", l->name, NULL, 0);
+	mark(r, 0, "dhcp lease", l->name, &addr, ls.prefix);
 	lease_apply_names(r, &ls);
 	return 0;
 }
@@ -325,6 +345,7 @@ static struct nl_link *autoselect(struct run *r)
 			r->links[i].carrier = true;
 			r->autoselect_at = nc_now_ms();
 			info("autoselected %s (first link with carrier, at %.3f s)", r->links[i].name, uptime());
+			mark(r, 0, "carrier", r->links[i].name, NULL, 0);
 			return &r->links[i];
 		}
 	}

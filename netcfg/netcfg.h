@@ -21,6 +21,9 @@ struct netcfg_opts {
 	/* Seam for the call that changes the machine outside the network namespace (tests record
 	 * it); NULL is sethostname(2). */
 	int (*sethostname)(const char *name, size_t len);
+	/* Progress for a boot timeline, or NULL: stage "carrier", "address" or "dhcp lease", detail
+	 * "eth0" or "eth0 10.0.2.15/24"; ago_ms: how long before the call it happened. */
+	void (*mark)(long ago_ms, const char *stage, const char *detail);
 };
 
 /* One configured interface. */
