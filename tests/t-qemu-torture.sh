@@ -61,7 +61,7 @@ img=$TMPROOT/torture.img
 garbage=$(head -c 1200 /dev/urandom | base64 -w0 | tr '+/' '=.' | head -c 1200 | sed 's/.\{100\}/& /g')
 out=$TMPROOT/torture.out
 start=$(date +%s)
-qemu-scripts/run --accel tcg -t 240 -m 256 --nic none -i "$img" -a "$garbage minboot.xyz=1 ip=garbage" \
+qemu-scripts/run --accel tcg -t 240 -m 256 --nic none -i "$img" -a "$garbage ip=garbage" \
 	> "$out" 2>&1 < /dev/null
 rc=$?
 echo "  QEMU exited $rc after $(( $(date +%s) - start )) s"
@@ -73,7 +73,7 @@ check "qemu-torture: garbage on the command line: the payload still runs" has "$
 check "qemu-torture: the fork bomb is stopped by pids.max" has "$out" "BOMB-STOPPED [1-9]"
 check "qemu-torture: the OOM killer ended the 64 MB allocation" sh -c \
 	"grep -q 'OOM-STATUS 137' '$out' && grep -qi 'out of memory' '$out'"
-check "qemu-torture: /run filled up" has "$out" "No space left on device"
+check "qemu-torture: /run filled up" has "$out" " 100% /run$"
 check "qemu-torture: every orphan reaped" has "$out" "ZOMBIES=0"
 check "qemu-torture: PID 1 powers off by itself with the payload's status (QEMU exit $rc)" \
 	sh -c "[ $rc = 7 ] && grep -q 'minboot: exit status 7' '$out'"
