@@ -73,7 +73,7 @@ check "qemu-torture: garbage on the command line: the payload still runs" has "$
 check "qemu-torture: the fork bomb is stopped by pids.max" has "$out" "BOMB-STOPPED [1-9]"
 check "qemu-torture: the OOM killer ended the 64 MB allocation" sh -c \
 	"grep -q 'OOM-STATUS 137' '$out' && grep -qi 'out of memory' '$out'"
-check "qemu-torture: /run filled up" has "$out" " 100% /run$"
+check "qemu-torture: /run filled up" has "$out" " 100% /run"
 check "qemu-torture: every orphan reaped" has "$out" "ZOMBIES=0"
 check "qemu-torture: PID 1 powers off by itself with the payload's status (QEMU exit $rc)" \
 	sh -c "[ $rc = 7 ] && grep -q 'minboot: exit status 7' '$out'"
