@@ -78,7 +78,7 @@ void step_early(struct init_state *st)
 	sigset_t all;
 	unsigned i;
 
-	st->notify_fd = -1;
+	st->notify_fd = st->uevent_fd = -1;
 	/* PID 1 takes every signal synchronously in step_supervise (sigtimedwait); none is handled
 	 * asynchronously.  The kernel never delivers SIGKILL/SIGSTOP to init anyway. */
 	sigfillset(&all);

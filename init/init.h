@@ -28,6 +28,7 @@ struct init_state {
 	long started_ms;         /* uptime when the payload last started */
 	long watchdog_deadline;  /* uptime by which WATCHDOG=1 is due; 0 = none */
 	int notify_fd;           /* sd_notify socket, -1 when unavailable */
+	int uevent_fd;           /* kernel uevents for hotplug after coldplug, -1 when none */
 	int nlisten;
 	int listen_fds[16];
 	char listen_names[16][64];
@@ -41,6 +42,7 @@ void step_config(struct init_state *st);    /* defaults < /etc/minboot.conf < /p
 void step_root(struct init_state *st);      /* remount / read-write unless ro */
 void step_switch_root(struct init_state *st, char **argv); /* root=: hand over to its /init */
 void step_modules(struct init_state *st);   /* image list, modules-load=, coldplug */
+void hotplug_events(struct init_state *st); /* st->uevent_fd readable: load added devices' drivers */
 void step_storage(struct init_state *st);   /* /etc/fstab */
 void step_network(struct init_state *st);   /* ip= / DHCP over rtnetlink (netcfg/) */
 int wait_device(const char *spec, char *dev, size_t len, unsigned timeout_ms); /* UUID=, LABEL=, /dev */

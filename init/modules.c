@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "init/init.h"
@@ -84,6 +85,34 @@ static int load_one(struct init_state *st, const char *name)
 	return r == 1 ? -EPERM : r;
 }
 
+/* The module database is read only when an added device has a modalias; at most 16 a burst. */
+void hotplug_events(struct init_state *st)
+{
+	static char msg[8192 + 1], aliases[16][512];
+	const char *devpath;
+	char *a;
+	int n, na = 0, i;
+
+	while ((n = mod_sys_ops.uevent_recv(st->uevent_fd, msg, sizeof(msg) - 1)) != -EAGAIN) {
+		if (n == -ENOBUFS || n == -EINTR)
+			continue;
+		if (n <= 0) { /* the socket is broken: hotplug ends here, said once */
+			warn("hotplug: %s; no more drivers loaded for new devices", strerror(n ? -n : EPIPE));
+			close(st->uevent_fd);
+			st->uevent_fd = -1;
+			break;
+		}
+		msg[n] = '\0';
+		if ((a = mod_uevent_added(msg, n + 1, &devpath)) && na < 16)
+			snprintf(aliases[na++], sizeof(aliases[0]), "%s", a);
+	}
+	if (!na || ctx_open(st) < 0)
+		return;
+	for (i = 0; i < na; i++)
+		mod_probe(&mods, aliases[i], NULL, MOD_BLACKLIST);
+	mod_ctx_close(&mods);
+}
+
 void step_modules(struct init_state *st)
 {
 	long t0 = uptime_ms(), t1;
@@ -106,6 +135,10 @@ void step_modules(struct init_state *st)
 		passes = mod_coldplug(&mods, 0, COLDPLUG_MAX_PASSES, &nalias);
 	if (passes < 0)
 		err("coldplug: %s", strerror(-passes));
+	/* Hotplug from here on: the devices added later (a disk or NIC plugged into the running VM,
+	 * a USB device) are read by the supervision loop, through hotplug_events. */
+	if (!st->cfg.no_coldplug && (st->uevent_fd = mods.ops->uevent_open()) < 0)
+		st->uevent_fd = -1;
 	timeline_mark("modules", NULL);
 	info("modules: %d from modules-load in %ld ms; coldplug: %d loaded, %d modaliases, %d passes "
 	     "in %ld ms; %d failed", loaded, t1 - t0, mods.nloaded - loaded, nalias, passes,

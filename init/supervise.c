@@ -178,7 +178,7 @@ static int on_signal(struct init_state *st, const struct signalfd_siginfo *si)
 
 void step_supervise(struct init_state *st)
 {
-	struct pollfd pfd[2 + 4];
+	struct pollfd pfd[3 + 4];
 	struct signalfd_siginfo si[16];
 	sigset_t all;
 	int sfd, n, i, k;
@@ -207,6 +207,8 @@ void step_supervise(struct init_state *st)
 		pfd[n++] = (struct pollfd){ sfd, POLLIN, 0 };
 		if (st->notify_fd >= 0)
 			pfd[n++] = (struct pollfd){ st->notify_fd, POLLIN, 0 };
+		if (st->uevent_fd >= 0)
+			pfd[n++] = (struct pollfd){ st->uevent_fd, POLLIN, 0 };
 		for (i = 0; i < st->npower; i++)
 			pfd[n++] = (struct pollfd){ st->power_fds[i], POLLIN, 0 };
 		if (poll(pfd, n, next_timeout(st)) < 0 && errno != EINTR)
@@ -220,6 +222,8 @@ void step_supervise(struct init_state *st)
 				continue;
 			if (pfd[i].fd == st->notify_fd) {
 				on_notify(st);
+			} else if (pfd[i].fd == st->uevent_fd) {
+				hotplug_events(st);
 			} else if (power_button_pressed(pfd[i].fd)) {
 				info("power button pressed: shutting down");
 				st->shutdown_reason = "power button";

@@ -117,22 +117,30 @@ static int scan(struct found *w, const char *root)
 	return r;
 }
 
-/* "add@/devices/...\0ACTION=add\0DEVPATH=...\0MODALIAS=...\0": the new device's modalias. */
-static int from_message(struct found *w, char *msg, int len)
+char *mod_uevent_added(char *msg, int len, const char **devpath)
 {
-	const char *action = NULL, *devpath = NULL;
-	char *alias = NULL, *p = msg, *end = msg + len, path[PATH_MAX];
+	const char *action = NULL;
+	char *alias = NULL, *p = msg, *end = msg + len;
 
+	*devpath = NULL;
 	msg[len - 1] = '\0'; /* the caller leaves room: a record never runs past the buffer */
 	for (; p < end; p += strlen(p) + 1) {
 		if (!strncmp(p, "ACTION=", 7))
 			action = p + 7;
 		else if (!strncmp(p, "DEVPATH=", 8))
-			devpath = p + 8;
+			*devpath = p + 8;
 		else if (!strncmp(p, "MODALIAS=", 9))
 			alias = p + 9;
 	}
-	if (!action || strcmp(action, "add") || !alias || !devpath)
+	return action && !strcmp(action, "add") && *devpath ? alias : NULL;
+}
+
+static int from_message(struct found *w, char *msg, int len)
+{
+	const char *devpath;
+	char *alias = mod_uevent_added(msg, len, &devpath), path[PATH_MAX];
+
+	if (!alias)
 		return 0;
 	snprintf(path, sizeof(path), "/sys%s", devpath);
 	return add(w, path, alias);

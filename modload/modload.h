@@ -185,4 +185,8 @@ int mod_blacklisted(const char *list, const char *name);
  * them.  Returns the number of passes or -errno; *nalias counts the distinct modaliases seen. */
 int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias);
 
+/* One uevent message ("add@/devices/...\0ACTION=add\0DEVPATH=...\0MODALIAS=...\0", len bytes
+ * with room for one more): the MODALIAS of an added device (a pointer into msg), or NULL. */
+char *mod_uevent_added(char *msg, int len, const char **devpath);
+
 #endif

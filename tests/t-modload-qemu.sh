@@ -6,7 +6,8 @@
 # module whose init fails (kvm_intel without VMX) are each logged with the reason, and the
 # boot goes on to the payload; e1000.PARAM= on the command line reaches e1000.  Last, QEMU's
 # microvm machine (no PCI): virtio_mmio from the ACPI description, then virtio_net, and its power
-# button (ACPI GED) shuts the appliance down.
+# button (ACPI GED) shuts the appliance down.  And hotplug: a virtio disk added through QMP while
+# the payload runs gets virtio_pci and virtio_blk loaded, and appears as /dev/vda.
 . tests/lib.sh
 scripts/deps packages busybox-static qemu-system-x86 || { fail "modload-qemu: packages"; exit 1; }
 KVER=$(cat "$KERNEL_DIR/kver" 2>/dev/null)
@@ -24,7 +25,7 @@ mkdir -p "$TMPROOT/tree" && cp -rs "$(cd "$SRC" && pwd)" "$TMPROOT/tree/"
 printf '\037\213\010\000\000\000\000\000\000\003garbage-not-deflate' > "$T/kernel/broken.ko.gz"
 img=$TMPROOT/mods.img
 "$BUILD/minboot-pack" -o "$img" --file "$BB:/bin/busybox" --file "$TMPROOT/mods.sh:/mods.sh" \
-	--kernel-modules "$T" --module e1000 --module virtio_net --module virtio_pci --module virtio_mmio \
+	--kernel-modules "$T" --module e1000 --module virtio_net --module virtio_pci --module virtio_mmio --module virtio_blk \
 	--module kvm_intel --module broken --payload '/bin/busybox sh /mods.sh' > "$TMPROOT/pack.log" 2>&1
 check "modload-qemu: image packed from the raw tree" test -s "$img"
 check "modload-qemu: image indexes only what it holds" sh -c \
@@ -84,4 +85,32 @@ check "modload-qemu: microvm loads virtio_mmio then virtio_net" sh -c "echo '$m'
 check "modload-qemu: microvm's NIC is configured" has "$out" "eth0: 10.0.2.15/24 via 10.0.2.2"
 check "modload-qemu: microvm's power button shuts down cleanly (status $rc)" sh -c \
 	"grep -q 'power button pressed' '$out' && [ $rc = 0 ]"
+cat > "$TMPROOT/hotplug.sh" <<'EOF'
+echo HOTPLUG-READY
+i=0
+while [ $i -lt 600 ] && [ ! -b /dev/vda ]; do /bin/busybox sleep 0.1; i=$((i + 1)); done
+[ -b /dev/vda ] && echo "HOTPLUG-DISK $(/bin/busybox cat /sys/block/vda/size)"
+/bin/busybox sh /mods.sh
+EOF
+"$BUILD/minboot-pack" -o "$TMPROOT/hp.img" --file "$BB:/bin/busybox" --file "$TMPROOT/mods.sh:/mods.sh" \
+	--file "$TMPROOT/hotplug.sh:/hotplug.sh" --kernel-modules "$T" --module virtio_pci --module virtio_blk \
+	--payload '/bin/busybox sh /hotplug.sh' > "$TMPROOT/pack.log" 2>&1
+truncate -s 8M "$TMPROOT/hp.disk"
+out=$TMPROOT/hotplug.out
+rm -f "$TMPROOT/qmp"
+qemu-scripts/run --accel tcg -t 120 --nic none -i "$TMPROOT/hp.img" --qmp "$TMPROOT/qmp" -a "minboot.log=info" \
+	-- -drive "file=$TMPROOT/hp.disk,format=raw,if=none,id=hp0" > "$out" 2>&1 < /dev/null &
+qpid=$!
+i=0
+while [ $i -lt 600 ] && ! grep -q '^HOTPLUG-READY' "$out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+m0=$(grep -a -c 'module virtio_blk' "$out")
+printf '%s\n' '{"execute":"qmp_capabilities"}' \
+	'{"execute":"device_add","arguments":{"driver":"virtio-blk-pci","drive":"hp0","id":"vd0"}}' |
+	socat -t 2 - "UNIX-CONNECT:$TMPROOT/qmp" > /dev/null
+wait $qpid
+rc=$?
+grep -a 'HOTPLUG\|MODS\|module virtio' "$out" | sed "s/^/  hotplug: /"
+check "modload-qemu: nothing loaded virtio_blk before the disk came" test "$m0" = 0
+check "modload-qemu: a hot-added virtio disk gets virtio_pci and virtio_blk, /dev/vda appears" sh -c \
+	"grep -q '^HOTPLUG-DISK 16384' '$out' && grep -q '^MODS.*virtio_blk.*virtio_pci' '$out' && [ $rc = 0 ]"
 t_done

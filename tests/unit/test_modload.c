@@ -359,6 +359,21 @@ static void coldplug_uevents(void)
 	c.pass_done = NULL;
 }
 
+static void uevent_messages(void)
+{
+	char add[] = "add@/devices/p/v\0ACTION=add\0DEVPATH=/devices/p/v\0MODALIAS=virtio:d00000002v00001AF4\0";
+	char rem[] = "remove@/devices/p/v\0ACTION=remove\0DEVPATH=/devices/p/v\0MODALIAS=virtio:d2\0";
+	char net[] = "add@/devices/p/v/net/eth0\0ACTION=add\0DEVPATH=/devices/p/v/net/eth0\0";
+	char cut[] = "add@/x\0ACTION=add\0DEVPATH=/x\0MODALIAS=pci:v0000"; /* no final NUL */
+	const char *dev;
+
+	CHECK_STR(mod_uevent_added(add, (int)sizeof(add), &dev), "virtio:d00000002v00001AF4");
+	CHECK_STR(dev, "/devices/p/v");
+	CHECK(mod_uevent_added(rem, (int)sizeof(rem), &dev) == NULL);
+	CHECK(mod_uevent_added(net, (int)sizeof(net), &dev) == NULL);
+	CHECK_STR(mod_uevent_added(cut, (int)sizeof(cut), &dev), "pci:v0000"); /* the spare byte ends it */
+}
+
 static void corrupt_elf_is_refused(void)
 {
 	unsigned char junk[200];
@@ -383,6 +398,7 @@ int main(void)
 	RUN("modload", modinfo_scan);
 	RUN("modload", coldplug_passes);
 	RUN("modload", coldplug_uevents);
+	RUN("modload", uevent_messages);
 	RUN("modload", corrupt_elf_is_refused);
 	mod_ctx_close(&c);
 	{
