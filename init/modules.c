@@ -85,32 +85,30 @@ static int load_one(struct init_state *st, const char *name)
 	return r == 1 ? -EPERM : r;
 }
 
-/* The module database is read only when an added device has a modalias; at most 16 a burst. */
+/* Every queued uevent; the module database is read only once an added device has a modalias. */
 void hotplug_events(struct init_state *st)
 {
-	static char msg[8192 + 1], aliases[16][512];
+	static char msg[8192 + 1];
 	const char *devpath;
-	char *a;
-	int n, na = 0, i;
+	char *alias;
+	int n, open = 0;
 
 	while ((n = mod_sys_ops.uevent_recv(st->uevent_fd, msg, sizeof(msg) - 1)) != -EAGAIN) {
-		if (n == -ENOBUFS || n == -EINTR)
+		if (n == 0 || n == -ENOBUFS || n == -EINTR)
 			continue;
-		if (n <= 0) { /* the socket is broken: hotplug ends here, said once */
-			warn("hotplug: %s; no more drivers loaded for new devices", strerror(n ? -n : EPIPE));
+		if (n < 0) { /* the socket is broken: hotplug ends here, said once */
+			warn("hotplug: %s; no more drivers loaded for new devices", strerror(-n));
 			close(st->uevent_fd);
 			st->uevent_fd = -1;
 			break;
 		}
 		msg[n] = '\0';
-		if ((a = mod_uevent_added(msg, n + 1, &devpath)) && na < 16)
-			snprintf(aliases[na++], sizeof(aliases[0]), "%s", a);
+		alias = mod_uevent_added(msg, n + 1, &devpath);
+		if (alias && (open || (open = ctx_open(st) == 0)))
+			mod_probe(&mods, alias, NULL, MOD_BLACKLIST);
 	}
-	if (!na || ctx_open(st) < 0)
-		return;
-	for (i = 0; i < na; i++)
-		mod_probe(&mods, aliases[i], NULL, MOD_BLACKLIST);
-	mod_ctx_close(&mods);
+	if (open)
+		mod_ctx_close(&mods);
 }
 
 void step_modules(struct init_state *st)
