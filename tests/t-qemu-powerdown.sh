@@ -2,7 +2,9 @@
 # The ACPI power button under QEMU/TCG: QMP system_powerdown while the payload appends lines to
 # a file on an ext4 virtio disk mounted from /etc/fstab (no sync).  The payload's SIGTERM handler
 # must run to completion, the VM must power off by itself, e2fsck -fn must find the disk clean,
-# and no written line may be lost.
+# and no written line may be lost.  The payload counts a line as written once its echo has
+# returned; a TERM arriving between that echo and the count leaves one line more on disk than
+# the payload reports, which is not a loss.
 . tests/lib.sh
 [ -f "$KERNEL_DIR/vmlinuz" ] || { fail "powerdown: no kernel (make kernel)"; exit 1; }
 BB=$(command -v busybox) || { fail "powerdown: busybox-static missing"; exit 1; }
@@ -16,8 +18,8 @@ n=0
 trap 'echo "stop $n" >> /data/log; echo "STOPPED after line $n"; exit 0' TERM
 echo READY
 while :; do
+	echo "line $((n + 1))" >> /data/log
 	n=$((n + 1))
-	echo "line $n" >> /data/log
 	[ $((n % 200)) = 0 ] && echo "WROTE $n"
 done
 S
@@ -44,5 +46,6 @@ check "powerdown: e2fsck -fn finds the disk clean" sh -c "e2fsck -fn '$disk' > '
 debugfs -R "cat /log" "$disk" > "$TMPROOT/log" 2>/dev/null
 last=$(sed -n 's/^STOPPED after line \([0-9]*\).*/\1/p' "$out" | tr -d '\r')
 lines=$(grep -c '^line ' "$TMPROOT/log")
-check "powerdown: no line lost ($lines lines on disk, the payload wrote $last)" sh -c "[ -n '$last' ] && [ '$lines' = '$last' ] && grep -qx 'stop $last' '$TMPROOT/log' && awk '/^line /{ if (\$2 != NR) exit 1 }' '$TMPROOT/log'"
+upto=$(( ${last:-0} + 1 ))
+check "powerdown: no line lost ($lines lines on disk, the payload wrote $last)" sh -c "[ -n '$last' ] && [ '$lines' -ge '$last' ] && [ '$lines' -le '$upto' ] && tail -n 1 '$TMPROOT/log' | grep -qx 'stop $last' && awk '/^line /{ if (\$2 != NR) exit 1 }' '$TMPROOT/log'" || tail -n 3 "$TMPROOT/log"
 t_done
