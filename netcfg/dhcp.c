@@ -13,7 +13,8 @@
 enum {
 	OPT_PAD = 0, OPT_SUBNET = 1, OPT_ROUTER = 3, OPT_DNS = 6, OPT_HOSTNAME = 12, OPT_DOMAIN = 15,
 	OPT_MTU = 26, OPT_BROADCAST = 28, OPT_REQUESTED = 50, OPT_LEASE = 51, OPT_TYPE = 53,
-	OPT_SERVER_ID = 54, OPT_PARAMS = 55, OPT_MAX_SIZE = 57, OPT_T1 = 58, OPT_T2 = 59, OPT_END = 255,
+	OPT_SERVER_ID = 54, OPT_PARAMS = 55, OPT_MAX_SIZE = 57, OPT_T1 = 58, OPT_T2 = 59,
+	OPT_CLASSLESS = 121, OPT_END = 255,
 };
 
 static void put16(uint8_t *p, uint16_t v)
@@ -88,8 +89,8 @@ static bool opt_put32(struct opts *o, uint8_t code, uint32_t v_net)
 
 static bool put_options(const struct dhcp_req *rq, struct opts *o)
 {
-	static const uint8_t params[] = { OPT_SUBNET, OPT_ROUTER, OPT_DNS, OPT_HOSTNAME, OPT_DOMAIN,
-					  OPT_MTU, OPT_BROADCAST, OPT_LEASE, OPT_T1, OPT_T2 };
+	static const uint8_t params[] = { OPT_SUBNET, OPT_CLASSLESS, OPT_ROUTER, OPT_DNS, OPT_HOSTNAME,
+					  OPT_DOMAIN, OPT_MTU, OPT_BROADCAST, OPT_LEASE, OPT_T1, OPT_T2 };
 	uint8_t type = (uint8_t)rq->type, maxsize[2];
 
 	put16(maxsize, DHCP_PKT_MAX);
@@ -219,6 +220,33 @@ static int mask_prefix(uint32_t mask_net)
 	return __builtin_popcount(v);
 }
 
+/* Option 121 (RFC 3442): destination width, its significant octets, router; repeated.  Returns
+ * the number of routes, 0 when the option is malformed (then it is ignored, as the RFC asks, and
+ * option 3 applies).  Host bits beyond the width are cleared (the kernel refuses them). */
+static int parse_routes(const uint8_t *d, size_t len, struct dhcp_route *rt)
+{
+	int n = 0;
+
+	while (len) {
+		unsigned w = d[0], sig = (w + 7) / 8;
+		uint8_t dst[4] = { 0 };
+
+		if (w > 32 || len < 5 + sig)
+			return 0;
+		memcpy(dst, d + 1, sig);
+		if (w % 8)
+			dst[sig - 1] &= (uint8_t)(0xff00 >> (w % 8));
+		if (n < DHCP_MAX_ROUTES) {
+			memcpy(&rt[n].dst, dst, 4);
+			memcpy(&rt[n].gw, d + 1 + sig, 4);
+			rt[n++].prefix = (uint8_t)w;
+		}
+		d += 5 + sig;
+		len -= 5 + sig;
+	}
+	return n;
+}
+
 /* One option; a wrong length for a fixed-size option makes the whole message malformed. */
 static int parse_option(uint8_t code, const uint8_t *d, size_t len, struct dhcp_lease *l)
 {
@@ -239,6 +267,9 @@ static int parse_option(uint8_t code, const uint8_t *d, size_t len, struct dhcp_
 		if (len < 4 || len % 4)
 			return -EINVAL;
 		memcpy(&l->router, d, 4);
+		return 0;
+	case OPT_CLASSLESS:
+		l->nroutes = parse_routes(d, len, l->routes);
 		return 0;
 	case OPT_DNS:
 		if (len < 4 || len % 4)

@@ -15,7 +15,14 @@ enum {
 #define DHCP_CLIENT_PORT 68
 #define DHCP_SERVER_PORT 67
 #define DHCP_MAX_DNS     3
+#define DHCP_MAX_ROUTES  16
 #define DHCP_PKT_MAX     1500 /* what we build and what we accept */
+
+/* A classless static route (RFC 3442, option 121); gw 0: on the link. */
+struct dhcp_route {
+	uint32_t dst, gw;
+	uint8_t prefix;
+};
 
 /* What a reply says.  Addresses are in network byte order; times in seconds, 0 = not given. */
 struct dhcp_lease {
@@ -25,6 +32,8 @@ struct dhcp_lease {
 	uint32_t subnet;         /* option 1 (0: not given) */
 	unsigned prefix;         /* from subnet, or the address class when not given */
 	uint32_t router;         /* option 3, the first one */
+	struct dhcp_route routes[DHCP_MAX_ROUTES]; /* option 121; when given, option 3 is ignored */
+	int nroutes;
 	uint32_t dns[DHCP_MAX_DNS];
 	int ndns;
 	char hostname[65];       /* option 12, only [A-Za-z0-9.-] */

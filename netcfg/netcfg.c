@@ -180,6 +180,28 @@ static int add_routes(struct run *r, const struct nl_link *l, const struct nc_ip
 	return e;
 }
 
+int netcfg_lease_routes(struct nl_sock *s, const char *dev, int ifindex, const struct dhcp_lease *ls)
+{
+	const struct dhcp_route def = { .gw = ls->router }, *rt = ls->nroutes ? ls->routes : &def;
+	struct nc_ip addr = { .family = AF_INET }, dst = addr, gw = addr;
+	int n = ls->nroutes ? ls->nroutes : ls->router != 0, i, e, ret = 0;
+	char d[16], g[16];
+
+	memcpy(addr.a, &ls->yiaddr, 4);
+	for (i = 0; i < n; i++) {
+		memcpy(dst.a, &rt[i].dst, 4);
+		memcpy(gw.a, &rt[i].gw, 4);
+		e = nl_route_add(s, AF_INET, &dst, rt[i].prefix, rt[i].gw ? &gw : NULL, ifindex,
+				 rt[i].gw && !same_subnet(&addr, &gw, ls->prefix));
+		if (e < 0) {
+			err("%s: unable to add the route to %s/%u via %s: %s", dev, nc_ip_str(&dst, d, sizeof(d)),
+			    rt[i].prefix, rt[i].gw ? nc_ip_str(&gw, g, sizeof(g)) : "the link", strerror(-e));
+			ret = e;
+		}
+	}
+	return ret;
+}
+
 static struct netcfg_iface *record(struct run *r, const struct nl_link *l, const struct nc_ip *addr,
 				   unsigned prefix)
 {
@@ -259,8 +281,8 @@ static void lease_log(const struct nl_link *l, const struct dhcp_lease *ls, long
 	inet_ntop(AF_INET, &ls->server_id, s, sizeof(s));
 	inet_ntop(AF_INET, &ls->router, g, sizeof(g));
 	info("%s: DHCP lease %s/%u from %s%s%s, %u s; bound at %.3f s, %ld ms after carrier", l->name, a,
-	     ls->prefix, s, ls->router ? ", gateway " : "", ls->router ? g : "", ls->lease, uptime(),
-	     bound_at - carrier_at);
+	     ls->prefix, s, ls->nroutes ? ", classless routes" : ls->router ? ", gateway " : "",
+	     !ls->nroutes && ls->router ? g : "", ls->lease, uptime(), bound_at - carrier_at);
 }
 
 static void lease_apply_names(struct run *r, const struct dhcp_lease *ls)
@@ -283,7 +305,7 @@ static int configure_dhcp(struct run *r, const struct ipspec *sp, struct nl_link
 	struct dhcp_client c = { .ifindex = l->index, .hostname = sp->hostname[0] ? sp->hostname : NULL,
 				 .mon = &r->mon, .carrier = l->carrier, .deadline = r->deadline,
 				 .carrier_at = sp->dev[0] ? 0 : r->autoselect_at };
-	struct nc_ip addr = { .family = AF_INET }, gw = { .family = AF_INET };
+	struct nc_ip addr = { .family = AF_INET };
 	struct netcfg_iface *ifc;
 	struct dhcp_lease ls;
 	int e;
@@ -306,10 +328,10 @@ static int configure_dhcp(struct run *r, const struct ipspec *sp, struct nl_link
 		err("%s: unable to add the leased address: %s", l->name, strerror(-e));
 		return e;
 	}
-	memcpy(gw.a, &ls.router, 4);
-	if (!ls.router)
-		gw.family = 0;
-	add_routes(r, l, &addr, ls.prefix, sp->gw.family ? &sp->gw : &gw);
+	if (sp->gw.family) /* ip='s gateway replaces the server's routes */
+		add_routes(r, l, &addr, ls.prefix, &sp->gw);
+	else
+		netcfg_lease_routes(&r->s, l->name, l->index, &ls);
 	ifc = record(r, l, &addr, ls.prefix);
 	if (ifc) {
 		ifc->dhcp = true;

@@ -55,6 +55,11 @@ int netcfg_lo_up(void);
  * is lost, asks again.  Returns its pid, 0 when the lease needs no renewal (infinite), or -errno. */
 pid_t netcfg_renew_spawn(const struct netcfg_iface *ifc);
 
+/* A lease's routes on ifindex: option 121's classless routes when given (RFC 3442: option 3 is
+ * then ignored), else the default route via option 3's router.  A gateway outside the leased
+ * subnet is added on-link.  Each failure is logged; returns 0 or the last -errno. */
+int netcfg_lease_routes(struct nl_sock *s, const char *dev, int ifindex, const struct dhcp_lease *ls);
+
 /* Results under root: /etc/hostname, /etc/hosts entry, /etc/resolv.conf.  0 or -errno. */
 int netcfg_write_hostname(const char *root, const char *name);
 int netcfg_write_hosts(const char *root, const struct nc_ip *addr, const char *name, const char *domain);

@@ -34,7 +34,6 @@ static void reacquire(struct nl_sock *s, struct nl_sock *mon, struct netcfg_ifac
 static void renew_loop(struct netcfg_iface *ifc)
 {
 	struct nl_sock s, mon;
-	struct nc_ip gw = { .family = AF_INET };
 	int e;
 
 	if (nl_open(&s, 0) < 0 || nl_open(&mon, 1u << (RTNLGRP_LINK - 1)) < 0) {
@@ -47,9 +46,7 @@ static void renew_loop(struct netcfg_iface *ifc)
 			warn("%s: lease renewal failed (%s); asking again", ifc->name,
 			     e == -EPROTO ? "the server said no" : strerror(-e));
 			reacquire(&s, &mon, ifc);
-			memcpy(gw.a, &ifc->lease.router, 4);
-			if (ifc->lease.router)
-				nl_route_add(&s, AF_INET, NULL, 0, &gw, ifc->ifindex, false);
+			netcfg_lease_routes(&s, ifc->name, ifc->ifindex, &ifc->lease);
 		}
 		ifc->bound_at = nc_now_ms();
 		e = nl_addr_add(&s, ifc->ifindex, &ifc->addr, ifc->prefix,

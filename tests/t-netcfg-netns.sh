@@ -48,6 +48,7 @@ start_server() {
 	opt domain test.internal
 	opt hostname dhcphost
 	opt lease ${1:-3600}
+	${SERVER_OPTS:-}
 	EOF
 	: > "$T/leases"
 	ip netns exec "$S" busybox udhcpd -f -a 0 "$T/udhcpd.conf" > "$T/udhcpd.log" 2>&1 &
@@ -102,6 +103,22 @@ check "netcfg-dhcp-hostname" has "$T/out" "hostname=dhcphost"
 check "netcfg-dhcp-hosts" has "$T/root/etc/hosts" "dhcphost.test.internal dhcphost"
 check "netcfg-dhcp-traffic" ip netns exec "$C" sh -c "busybox ping -c 1 -W 2 10.123.0.1 >/dev/null"
 grep -o 'bound at .*' "$T/out" | sed 's/^/  /'
+
+# 3b. classless static routes (RFC 3442, option 121): they replace the router option, a gateway
+#     outside the leased subnet is reached on-link (the /32 lease of some clouds), gateway 0.0.0.0
+#     is an on-link route
+setup; SERVER_OPTS='opt staticroutes 10.99.0.1/32 0.0.0.0, 0.0.0.0/0 10.123.0.254, 10.200.0.0/16 10.123.0.2, 10.98.0.0/16 10.99.0.1' start_server; sleep 0.2
+run_client "$T/out" --timeout 10 ip=eth0:dhcp
+rc=$?
+ip -n "$C" route > "$T/route"
+sed 's/^/  | /' "$T/route"
+check "netcfg-classless-exit-0" test $rc = 0
+check "netcfg-classless-default-route" has "$T/route" "^default via 10.123.0.254 dev eth0"
+check "netcfg-classless-router-option-ignored" sh -c "! grep -q 'via 10.123.0.1 ' '$T/route'"
+check "netcfg-classless-route" has "$T/route" "^10.200.0.0/16 via 10.123.0.2 dev eth0"
+check "netcfg-classless-on-link" has "$T/route" "^10.99.0.1 dev eth0 .*scope link"
+check "netcfg-classless-off-subnet-gateway" has "$T/route" "^10.98.0.0/16 via 10.99.0.1 dev eth0 .*onlink"
+check "netcfg-classless-logged" has "$T/out" "classless routes"
 
 # 4. carrier comes up late: DISCOVER leaves on the RTM_NEWLINK event, not on a retry timer
 setup; ip -n "$S" link set srv0 down; start_server; sleep 0.2

@@ -73,7 +73,8 @@ static void build_discover(void)
 	CHECK(o && o[1] == 4 && !memcmp(o + 2, "\x0a\x00\x00\x09", 4));
 	o = find_opt(buf + 28, len - 28, 12);
 	CHECK(o && o[1] == 3 && !memcmp(o + 2, "box", 3));
-	CHECK(find_opt(buf + 28, len - 28, 55) != NULL);
+	o = find_opt(buf + 28, len - 28, 55);
+	CHECK(o && memchr(o + 2, 121, o[1]) && memchr(o + 2, 3, o[1])); /* RFC 3442: both asked for */
 	CHECK(find_opt(buf + 28, len - 28, 54) == NULL);
 	CHECK_INT(dhcp_build(&rq, buf, 100, true), 0);     /* too small: 0, no overflow */
 }
@@ -188,6 +189,61 @@ static void malformed_options(void)
 	CHECK_INT(dhcp_parse(buf, len, 1, mac, &l), -EINVAL);
 }
 
+/* RFC 3442 option 121: width, significant octets, router, repeated; option 3 is then ignored. */
+static void classless_routes(void)
+{
+	static const uint8_t routes[] = {
+		53, 1, 5, 54, 4, 10, 0, 0, 1, 3, 4, 10, 0, 0, 1,
+		121, 29, 32, 10, 128, 0, 1, 0, 0, 0, 0,    /* 10.128.0.1/32 on the link */
+		0, 10, 128, 0, 1,                          /* default via 10.128.0.1 */
+		12, 192, 168, 10, 0, 0, 9,                /* 192.168.16.0/12 (host bits set) via 10.0.0.9 */
+		23, 172, 16, 3, 10, 0, 0, 8, 255,          /* 172.16.2.0/23 via 10.0.0.8 */
+	};
+	static const uint8_t truncated[] = { 53, 1, 5, 54, 4, 10, 0, 0, 1, 3, 4, 10, 0, 0, 1,
+					     121, 6, 0, 10, 0, 0, 2, 24, 255 };
+	static const uint8_t too_wide[] = { 53, 1, 5, 54, 4, 10, 0, 0, 1, 121, 10, 33, 1, 2, 3, 4, 5,
+					    10, 0, 0, 1, 255 };
+	uint8_t buf[600], many[300];
+	struct dhcp_lease l;
+	char a[16];
+	size_t n = 0;
+	int i;
+
+	CHECK_INT(dhcp_parse(buf, reply(buf, 7, "10.0.0.15", routes, sizeof(routes)), 7, mac, &l), DHCPACK);
+	CHECK_INT(l.nroutes, 4);
+	CHECK_STR(inet_ntop(AF_INET, &l.routes[0].dst, a, sizeof(a)), "10.128.0.1");
+	CHECK_INT(l.routes[0].prefix, 32);
+	CHECK_INT(l.routes[0].gw, 0);
+	CHECK_INT(l.routes[1].prefix, 0);
+	CHECK_INT(l.routes[1].dst, 0);
+	CHECK_STR(inet_ntop(AF_INET, &l.routes[1].gw, a, sizeof(a)), "10.128.0.1");
+	CHECK_STR(inet_ntop(AF_INET, &l.routes[2].dst, a, sizeof(a)), "192.160.0.0");
+	CHECK_INT(l.routes[2].prefix, 12);
+	CHECK_STR(inet_ntop(AF_INET, &l.routes[2].gw, a, sizeof(a)), "10.0.0.9");
+	CHECK_STR(inet_ntop(AF_INET, &l.routes[3].dst, a, sizeof(a)), "172.16.2.0");
+	CHECK_INT(l.routes[3].prefix, 23);
+	/* A malformed option 121 is ignored: the lease stands, option 3's router applies. */
+	CHECK_INT(dhcp_parse(buf, reply(buf, 7, "10.0.0.15", truncated, sizeof(truncated)), 7, mac, &l), DHCPACK);
+	CHECK_INT(l.nroutes, 0);
+	CHECK_STR(inet_ntop(AF_INET, &l.router, a, sizeof(a)), "10.0.0.1");
+	CHECK_INT(dhcp_parse(buf, reply(buf, 7, "10.0.0.15", too_wide, sizeof(too_wide)), 7, mac, &l), DHCPACK);
+	CHECK_INT(l.nroutes, 0);
+	/* More routes than DHCP_MAX_ROUTES: the first ones are kept. */
+	memcpy(many, "\x35\x01\x05\x36\x04\x0a\x00\x00\x01\x79", 10);
+	n = 11;
+	for (i = 0; i < DHCP_MAX_ROUTES + 4; i++) {
+		const uint8_t r[] = { 24, 10, 9, (uint8_t)i, 10, 0, 0, 1 };
+
+		memcpy(many + n, r, sizeof(r));
+		n += sizeof(r);
+	}
+	many[10] = (uint8_t)(n - 11);
+	many[n++] = 255;
+	CHECK_INT(dhcp_parse(buf, reply(buf, 7, "10.0.0.15", many, n), 7, mac, &l), DHCPACK);
+	CHECK_INT(l.nroutes, DHCP_MAX_ROUTES);
+	CHECK_STR(inet_ntop(AF_INET, &l.routes[DHCP_MAX_ROUTES - 1].dst, a, sizeof(a)), "10.9.15.0");
+}
+
 /* Wrap a reply the way a server on the wire does. */
 static size_t wrap(uint8_t *pkt, const uint8_t *msg, size_t len)
 {
@@ -262,6 +318,7 @@ int main(void)
 	RUN("dhcp", build_request);
 	RUN("dhcp", parse_offer);
 	RUN("dhcp", malformed_options);
+	RUN("dhcp", classless_routes);
 	RUN("dhcp", unwrap);
 	RUN("dhcp", fuzz);
 	TEST_EXIT();
