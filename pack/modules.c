@@ -117,7 +117,8 @@ static int add_indexes(struct plan *p, struct mod_db *db, const char *kver)
 	static const char *const copy[] = { "modules.builtin", "modules.builtin.modinfo" };
 	char dst[PATH_MAX], src[PATH_MAX * 2], *text;
 	size_t i, len;
-	int r = 0;
+	/* A depmod'ed tree's modules.alias is read on demand: a name lookup never needs it. */
+	int r = mod_db_need(db, MOD_IDX_ALIAS);
 
 	for (i = 0; i < 3 && r >= 0; i++) {
 		if ((r = mod_index_text(db, (enum mod_index_file)i, &text, &len)) < 0)
