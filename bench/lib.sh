@@ -5,10 +5,14 @@ RUNS=${RUNS:-7}
 BTMP=$(mktemp -d "${TMPDIR:-/tmp}/minboot-bench.XXXXXX")
 trap 'rm -rf "$BTMP"' EXIT
 export XDG_CACHE_HOME=$BTMP/cache
+# ACCEL: auto (the default) is resolved once by qemu-scripts/run's cached KVM probe, so every
+# figure names the accelerator it was measured with; ACCEL=tcg or kvm forces one.
+[ "${ACCEL:-auto}" = auto ] && ACCEL=$(qemu-scripts/run --print-accel 2>/dev/null || echo tcg)
+export ACCEL
 
 median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "nan"; else printf "%.2f", a / b}'; }
-machine() { echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), kernel $(cat "$KERNEL_DIR/kver" 2>/dev/null), QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), accel ${ACCEL:-tcg}"; }
+machine() { echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), kernel $(cat "$KERNEL_DIR/kver" 2>/dev/null), QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), accel $ACCEL"; }
 
 # kstamp FILE PATTERN: the kernel timestamp (ms) of the first console line matching PATTERN
 kstamp() { sed -n "s|^\\[ *\\([0-9]*\\.[0-9]*\\)\\] .*$2.*|\\1|p" "$1" | head -n1 | awk '{printf "%.1f", $1 * 1000}'; }
@@ -20,4 +24,4 @@ mark_payload() { musl-gcc -static -Os -s -o "$BTMP/mark" bench/mark.c; }
 elapsed() { x=$(kstamp "$1" "$2"); y=$(kstamp "$1" "$3"); [ -n "$x" ] && [ -n "$y" ] && awk -v a="$x" -v b="$y" 'BEGIN {printf "%.1f\n", b - a}'; }
 
 # boot IMG APPEND OUT [run options]: one QEMU/TCG boot, console to OUT
-boot() { img=$1 app=$2 out=$3; shift 3; qemu-scripts/run --accel "${ACCEL:-tcg}" -t 120 -i "$img" -a "$app" "$@" > "$out" 2>&1 < /dev/null; }
+boot() { img=$1 app=$2 out=$3; shift 3; qemu-scripts/run --accel "$ACCEL" -t 120 -i "$img" -a "$app" "$@" > "$out" 2>&1 < /dev/null; }
