@@ -15,7 +15,7 @@ endif
 
 # Debian packages the build, the demo and the tests need; scripts/deps installs what is missing.
 PKGS_BUILD := musl-tools make linux-libc-dev
-PKGS_TEST  := qemu-system-x86 cpio busybox-static kmod file util-linux socat e2fsprogs systemd valgrind
+PKGS_TEST  := qemu-system-x86 cpio busybox-static kmod file util-linux socat e2fsprogs systemd valgrind xz-utils binutils
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -Oz
@@ -119,21 +119,24 @@ asan: $(ASAN_BINS)
 fuzz: $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-kernel: $(KERNEL_DIR)/vmlinuz
+kernel: $(KERNEL_DIR)/vmlinux
 $(KERNEL_DIR)/vmlinuz:
 	$(Q)scripts/deps packages $(PKGS_TEST)
 	$(Q)scripts/deps kernel $(KERNEL_DIR)
+# The uncompressed kernel QEMU starts directly (PVH); without it qemu-scripts/run boots vmlinuz.
+$(KERNEL_DIR)/vmlinux: $(KERNEL_DIR)/vmlinuz
+	-$(Q)scripts/deps vmlinux $(KERNEL_DIR)
 
-check: all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS) $(KERNEL_DIR)/vmlinuz
+check: all $(UNIT_BINS) $(ASAN_BINS) $(FUZZ_BINS) $(KERNEL_DIR)/vmlinux
 	$(Q)scripts/deps packages $(PKGS_TEST)
 	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BINS="$(FUZZ_BINS)" \
 		tests/run-all $(UNIT_BINS) $(ASAN_BINS)
 
-demo: all $(KERNEL_DIR)/vmlinuz
+demo: all $(KERNEL_DIR)/vmlinux
 	$(Q)scripts/deps packages $(PKGS_TEST)
 	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) qemu-scripts/demo
 
-bench: all $(KERNEL_DIR)/vmlinuz
+bench: all $(KERNEL_DIR)/vmlinux
 	$(Q)BUILD=$(BUILD) KERNEL_DIR=$(KERNEL_DIR) bench/run-all
 
 install: all

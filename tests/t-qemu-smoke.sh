@@ -18,9 +18,10 @@ img=$TMPROOT/smoke.img
 	--payload '/bin/busybox sh /check.sh one two' 2> "$TMPROOT/pack.log"
 check "qemu: image packed" test -s "$img"
 
-boot() { # boot NAME IMG APPEND
+boot() { # boot NAME IMG APPEND [run options]
 	out=$TMPROOT/$1.out
-	qemu-scripts/run --accel tcg -t 90 -q -i "$2" -a "$3" > "$out" 2>&1 < /dev/null
+	n=$1 i=$2 a=$3; shift 3
+	qemu-scripts/run --accel tcg -t 90 -q -i "$i" -a "$a" "$@" > "$out" 2>&1 < /dev/null
 	rc=$?
 }
 
@@ -35,7 +36,13 @@ check "qemu: QEMU exits by itself when the payload ends" test "$rc" = 0
 check "qemu: no kernel panic" hasnt "$out" "Kernel panic"
 grep 'CHECK uptime' "$out" | sed 's/^/  payload start, guest /'
 
-boot override "$img" " -- /bin/busybox sh /check.sh three"
+# The default kernel is the uncompressed vmlinux (PVH entry) when scripts/deps could extract it;
+# this boot takes the distribution's compressed vmlinuz (bzImage) through the firmware instead.
+if [ -f "$KERNEL_DIR/vmlinux" ]; then
+	check "qemu: the default kernel is the uncompressed vmlinux (PVH)" has "$TMPROOT/args.out" "MB, vmlinux): "
+fi
+boot override "$img" " -- /bin/busybox sh /check.sh three" -k "$KERNEL_DIR/vmlinuz"
+check "qemu: vmlinuz (bzImage) boots too" has "$out" "MB, vmlinuz): "
 check "qemu: -- on the kernel command line overrides the arguments" has "$out" "CHECK args=three"
 check "qemu: override run powers off" test "$rc" = 0
 
