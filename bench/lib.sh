@@ -12,7 +12,7 @@ export ACCEL
 
 median() { sort -n | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b == 0) print "nan"; else printf "%.2f", a / b}'; }
-machine() { echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), kernel $(cat "$KERNEL_DIR/kver" 2>/dev/null), QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), accel $ACCEL"; }
+machine() { echo "$(date -u +%Y-%m-%d), $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), kernel $(cat "$KERNEL_DIR/kver" 2>/dev/null) ($([ -f "$KERNEL_DIR/vmlinux" ] && echo "uncompressed vmlinux, PVH entry, unless a row says vmlinuz" || echo vmlinuz)), QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p'), accel $ACCEL"; }
 
 # kstamp FILE PATTERN: the kernel timestamp (ms) of the first console line matching PATTERN
 kstamp() { sed -n "s|^\\[ *\\([0-9]*\\.[0-9]*\\)\\] .*$2.*|\\1|p" "$1" | head -n1 | awk '{printf "%.1f", $1 * 1000}'; }
