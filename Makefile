@@ -62,9 +62,9 @@ $(BUILD)/obj/%.o: %.c Makefile | $(LIBZ) $(KINC_STAMP)
 $(BUILD)/libminboot.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/minboot-init: $(INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ)
+$(BUILD)/minboot-init: $(INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ) init/discard.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(MUSLCC) $(LDFLAGS) -o $@ $(INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ)
+	$(Q)$(MUSLCC) $(LDFLAGS) -Wl,-T,init/discard.ld -o $@ $(INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ)
 
 # The packer is a host program; it is linked statically against the same musl zlib, so it runs
 # anywhere and needs no -dev package.
@@ -103,7 +103,7 @@ $(BUILD)/.san-deps:
 $(BUILD)/san/%.o: %.c | $(BUILD)/.san-deps
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC san  $<")
-	$(Q)$(CLANG) -std=c11 -D_GNU_SOURCE -I. -g -O1 $(SAN) -fsanitize=fuzzer-no-link -Wall -Wno-unused-command-line-argument -c -o $@ $<
+	$(Q)$(CLANG) -std=c11 -D_GNU_SOURCE -I. -g -O1 $(SAN) -fsanitize=fuzzer-no-link -Wall -Wno-unused-command-line-argument -MMD -MP -c -o $@ $<
 
 $(BUILD)/asan/%: tests/unit/%.c $(SAN_OBJS)
 	@mkdir -p $(@D)
