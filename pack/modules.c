@@ -177,6 +177,18 @@ static int add_load_list(struct pack_opts *o)
 
 static const char *const power_modules[] = { "button", "evdev", NULL };
 
+/* The host's entropy: without a hardware RNG the kernel's CRNG is seeded from interrupt timing
+ * alone, and a payload that asks getrandom() early (node, anything using OpenSSL) blocks until it
+ * is: 1.7 s of node's start-up under TCG.  An image that has virtio (any virtio driver pulls the
+ * core in) also gets virtio_rng, which coldplug loads where the hypervisor offers the device
+ * (QEMU's virtio-rng, libvirt's <rng>, Firecracker's entropy device); it is 18 KB. */
+static int keep_rng(struct mod_db *db)
+{
+	int v = mod_db_find(db, "virtio"), m = mod_db_find(db, "virtio_rng");
+
+	return v >= 0 && db->mods[v].keep && m >= 0 ? mod_keep(db, m) : 0;
+}
+
 int modules_add(struct plan *p, struct pack_opts *o)
 {
 	static struct mod_db db;
@@ -213,6 +225,8 @@ int modules_add(struct plan *p, struct pack_opts *o)
 	for (i = 0; power_modules[i] && r >= 0 && !o->no_power_button; i++)
 		if (mod_db_find(&db, power_modules[i]) >= 0)
 			r = mod_keep(&db, mod_db_find(&db, power_modules[i]));
+	if (r >= 0 && !o->no_rng)
+		r = keep_rng(&db);
 	for (i = 0; i < db.nmods && r >= 0; i++)
 		if (db.mods[i].keep)
 			r = add_module(p, &db, i, kver);

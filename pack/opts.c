@@ -119,6 +119,7 @@ static int o_kernel(struct pack_opts *o, const char *a) { o->kernel = a; return 
 static int o_cache(struct pack_opts *o, const char *a) { o->cache = a; return 0; }
 static int o_verbose(struct pack_opts *o, const char *a) { (void)a; o->verbose = 1; return 0; }
 static int o_no_power_button(struct pack_opts *o, const char *a) { (void)a; o->no_power_button = 1; return 0; }
+static int o_no_rng(struct pack_opts *o, const char *a) { (void)a; o->no_rng = 1; return 0; }
 
 static int o_excludefiles(struct pack_opts *o, const char *a)
 {
@@ -174,6 +175,7 @@ static const struct opt opts[] = {
 	{ "module", "NAME", o_module, "a kernel module (or alias) with its dependencies and softdeps; coldplug loads it when its device is there", 0 },
 	{ "module-load", "NAME", o_module_load, "the same, and loaded at every boot (modules-load= in /etc/minboot.conf)", 0 },
 	{ "no-power-button", NULL, o_no_power_button, "with --module: leave out button and evdev (the ACPI power button), added by default", 0 },
+	{ "no-rng", NULL, o_no_rng, "with virtio modules: leave out virtio_rng (the host's entropy), added by default", 0 },
 	{ "kernel-modules", "DIR", o_kernel_modules, "the module tree, depmod'ed or not (default /lib/modules/KVER)", 1 },
 	{ "kver", "KVER", o_kver, "the kernel version the image boots (default: DIR's name, or uname -r)", 0 },
 	{ "set", "KEY=VALUE", o_set, "an init setting for /etc/minboot.conf (the kernel command line's keys)" , 0 },

@@ -28,6 +28,7 @@ struct pack_opts {
 	int jobs;                     /* -j N: compression threads (default: CPUs) */
 	int verbose;
 	int no_power_button;          /* --no-power-button: not button and evdev by default */
+	int no_rng;                   /* --no-rng: not virtio_rng with virtio modules */
 	int nmodule, nmodule_load;    /* --module, --module-load (pack/modules.c) */
 	const char *module[OPTS_MAX], *module_load[OPTS_MAX];
 	const char *kernel_modules, *kver;

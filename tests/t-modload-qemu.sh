@@ -18,6 +18,12 @@ BB=$(command -v busybox) || { fail "modload-qemu: busybox-static missing"; exit 
 cat > "$TMPROOT/mods.sh" <<'EOF'
 echo "MODS $(/bin/busybox cut -d' ' -f1 /proc/modules | /bin/busybox tr '\n' ' ')"
 echo "COPYBREAK $(/bin/busybox cat /sys/module/e1000/parameters/copybreak 2>/dev/null)"
+echo "RNG $(/bin/busybox cat /sys/devices/virtual/misc/hw_random/rng_current 2>/dev/null)"
+i=0 # the CRNG is ready once the input pool counts 256 bits; without a hardware RNG that takes seconds
+while [ $i -lt 10 ] && [ "$(/bin/busybox cat /proc/sys/kernel/random/entropy_avail)" != 256 ]; do
+	/bin/busybox sleep 0.1; i=$((i + 1))
+done
+echo "ENTROPY $(/bin/busybox cat /proc/sys/kernel/random/entropy_avail)"
 EOF
 # A raw tree: Debian's, plus a corrupt gzip module (no depmod anywhere).
 T=$TMPROOT/tree/$KVER
@@ -34,9 +40,9 @@ check "modload-qemu: image indexes only what it holds" sh -c \
 check "modload-qemu: images with modules get the power button's button and evdev" sh -c \
 	"'$BUILD/minboot-pack' -o x --print --kernel-modules '$T' --module e1000 | grep -c '/button.ko\\|/evdev.ko' | grep -qx 2"
 
-boot() { # boot NAME NIC APPEND
+boot() { # boot NAME NIC APPEND [RUN-OPTION]
 	out=$TMPROOT/$1.out
-	qemu-scripts/run --accel tcg -t 120 -q --nic "$2" -i "$img" -a "minboot.log=info $3" > "$out" 2>&1 < /dev/null
+	qemu-scripts/run --accel tcg -t 120 -q --nic "$2" -i "$img" -a "minboot.log=info $3" ${4:-} > "$out" 2>&1 < /dev/null
 	rc=$?
 	grep -a 'MODS\|minboot: modules:' "$out" | sed "s/^/  $1: /"
 }
@@ -47,6 +53,17 @@ check "modload-qemu: e1000 machine loads e1000" sh -c "echo '$(mods)' | grep -q 
 check "modload-qemu: e1000 machine loads no virtio_net" sh -c "! echo '$(mods)' | grep -q virtio_net"
 check "modload-qemu: coldplug loads button and evdev for the power button" sh -c "echo '$(mods)' | grep -q ' button ' && echo '$(mods)' | grep -q 'evdev'"
 check "modload-qemu: e1000 boot reaches the payload" test "$rc" = 0
+check "modload-qemu: an image with virtio modules gets virtio_rng" sh -c \
+	"'$BUILD/minboot-pack' -o x --print --kernel-modules '$T' --module virtio_pci | grep -q '/virtio-rng.ko'"
+check "modload-qemu: --no-rng leaves virtio_rng out" sh -c \
+	"! '$BUILD/minboot-pack' -o x --print --kernel-modules '$T' --module virtio_pci --no-rng | grep -q '/virtio-rng.ko'"
+check "modload-qemu: an image without virtio has no virtio_rng" sh -c \
+	"! '$BUILD/minboot-pack' -o x --print --kernel-modules '$T' --module e1000 | grep -q '/virtio-rng.ko'"
+# qemu-scripts/run gives every guest a virtio-rng device: coldplug loads its driver, and the
+# kernel takes the host's entropy from it before the payload runs
+check "modload-qemu: the virtio-rng device gets virtio_rng" sh -c "echo '$(mods)' | grep -q ' virtio_rng '"
+check "modload-qemu: the kernel's hardware RNG is virtio's" has "$out" "^RNG virtio_rng"
+check "modload-qemu: the CRNG is seeded within a second of the payload's start" has "$out" "^ENTROPY 256"
 
 boot virtio virtio-net-pci ""
 m=$(mods)
@@ -57,8 +74,9 @@ check "modload-qemu: virtio_net after virtio_pci" sh -c "echo '$m' | grep -q 'vi
 check "modload-qemu: virtio machine loads no e1000" sh -c "! echo '$m' | grep -q ' e1000 '"
 check "modload-qemu: coldplug took more than one pass" has "$out" "minboot: modules:.*[2-9] passes"
 
-boot none none ""
+boot none none "" --no-rng
 check "modload-qemu: no NIC, no NIC driver" sh -c "! echo '$(mods)' | grep -q 'e1000\|virtio_net'"
+check "modload-qemu: no virtio-rng device (--no-rng), no virtio_rng" sh -c "! echo '$(mods)' | grep -q 'virtio_rng'"
 
 boot failures none "modules-load=no_such_module,broken,kvm_intel,e1000 e1000.copybreak=123"
 check "modload-qemu: missing module logged" has "$out" "modules-load: no_such_module: not found"
@@ -98,7 +116,7 @@ EOF
 truncate -s 8M "$TMPROOT/hp.disk"
 out=$TMPROOT/hotplug.out
 rm -f "$TMPROOT/qmp"
-qemu-scripts/run --accel tcg -t 120 --nic none -i "$TMPROOT/hp.img" --qmp "$TMPROOT/qmp" -a "minboot.log=info" \
+qemu-scripts/run --accel tcg -t 120 --nic none --no-rng -i "$TMPROOT/hp.img" --qmp "$TMPROOT/qmp" -a "minboot.log=info" \
 	-- -drive "file=$TMPROOT/hp.disk,format=raw,if=none,id=hp0" > "$out" 2>&1 < /dev/null &
 qpid=$!
 i=0
