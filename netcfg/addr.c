@@ -42,8 +42,9 @@ struct nlmsghdr *nl_addr_build(void *buf, size_t size, uint16_t cmd, uint16_t fl
 	ifa->ifa_prefixlen = prefix;
 	ifa->ifa_index = ifindex;
 	/* Static IPv6 addresses skip duplicate address detection: usable at once, as an appliance
-	 * needs, rather than ~1 s tentative after the link comes up. */
-	if (ip->family == AF_INET6 && cmd == RTM_NEWADDR)
+	 * needs, rather than ~1 s tentative after the link comes up.  A link-local address (fe80::/10)
+	 * goes through it as the kernel's own does: router solicitation follows its end. */
+	if (ip->family == AF_INET6 && cmd == RTM_NEWADDR && !(ip->a[0] == 0xfe && (ip->a[1] & 0xc0) == 0x80))
 		ifa->ifa_flags = IFA_F_NODAD;
 	if (!nl_attr_put(nlh, size, IFA_LOCAL, ip->a, ip_len(ip)) ||
 	    !nl_attr_put(nlh, size, IFA_ADDRESS, ip->a, ip_len(ip)))

@@ -29,8 +29,6 @@ struct run {
 	char hostname[IPSPEC_HOSTNAME + 1], domain[256];
 	struct nc_ip host_addr;
 	long autoselect_at;           /* nc_now_ms() when autoselect saw carrier */
-	int v6_paused[NL_LINK_MAX];   /* ifindexes whose IPv6 waits for the DHCPv4 lease */
-	int nv6;
 };
 
 /* Seconds since boot, for the log: the timings that matter are relative to the kernel's start. */
@@ -103,44 +101,8 @@ static void list_names(struct run *r, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", r->links[i].name);
 }
 
-/* IPv6 waits while DHCPv4 runs.  At carrier-up IPv6 creates the link-local address and joins
- * its multicast groups; on QEMU's e1000 that rewrites the receive control register and QEMU then
- * holds received frames for a second (its flush-queue timer), the DHCP OFFER among them: the
- * lease came 1 s after carrier instead of 60 ms.  Joins made before carrier are harmless, so
- * IPv6 is switched off before the link is set up and back on once the lease is bound. */
-static bool v6_write(const char *ifname, const char *v)
-{
-	char path[96], cur[4] = "";
-	int fd;
-	bool ok;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return false; /* no IPv6 in this kernel: nothing to pause */
-	ok = read(fd, cur, sizeof(cur) - 1) > 0 && cur[0] != v[0] &&
-	     pwrite(fd, v, 1, 0) == 1;
-	close(fd);
-	return ok;
-}
-
-static void v6_pause(struct run *r, const struct nl_link *l)
-{
-	if (r->nv6 < NL_LINK_MAX && !(l->flags & IFF_UP) && v6_write(l->name, "1"))
-		r->v6_paused[r->nv6++] = l->index;
-}
-
-static void v6_resume(struct run *r)
-{
-	int i, j;
-
-	for (i = 0; i < r->nv6; i++)
-		for (j = 0; j < r->nlinks; j++)
-			if (r->links[j].index == r->v6_paused[i])
-				v6_write(r->links[j].name, "0");
-	r->nv6 = 0;
-}
-
+/* Up; on a link that was down, the IPv6 link-local address follows at once, before carrier
+ * (linkup.c says why). */
 static int link_up(struct run *r, const struct nl_link *l, unsigned mtu)
 {
 	int e;
@@ -148,9 +110,13 @@ static int link_up(struct run *r, const struct nl_link *l, unsigned mtu)
 	if (mtu && (e = nl_link_set_mtu(&r->s, l->index, mtu)) < 0)
 		warn("%s: unable to set MTU %u: %s", l->name, mtu, strerror(-e));
 	e = nl_link_up(&r->s, l->index);
-	if (e < 0)
+	if (e < 0) {
 		err("%s: unable to set the link up: %s", l->name, strerror(-e));
-	return e;
+		return e;
+	}
+	if (!(l->flags & IFF_UP) && (e = nc_v6_linklocal_early(&r->s, l)) < 0)
+		dbg("%s: no early IPv6 link-local address: %s", l->name, strerror(-e));
+	return 0;
 }
 
 static bool same_subnet(const struct nc_ip *a, const struct nc_ip *b, unsigned prefix)
@@ -422,19 +388,14 @@ static int links_up(struct run *r, struct ipspec *specs, int *ok, int n)
 			r->res->failed++;
 			continue;
 		}
-		if (specs[i].proto == IP_DHCP)
-			v6_pause(r, link_by_name(r, specs[i].dev));
 		if (link_up(r, link_by_name(r, specs[i].dev), specs[i].mtu) < 0)
 			ok[i] = 0, r->res->failed++;
 	}
 	m = any_auto ? candidates(r, idx) : 0;
 	for (j = 0; j < m; j++)
 		for (i = 0; i < r->nlinks; i++)
-			if (r->links[i].index == idx[j] && !(r->links[i].flags & IFF_UP)) {
-				if (auto_dhcp)
-					v6_pause(r, &r->links[i]);
+			if (r->links[i].index == idx[j] && !(r->links[i].flags & IFF_UP))
 				link_up(r, &r->links[i], 0);
-			}
 	return 0;
 }
 
@@ -544,7 +505,6 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
 	for (i = 0; i < n; i++)
 		if (ok[i] && specs[i].proto != IP_OFF && configure(&r, &specs[i]) < 0)
 			res->failed++;
-	v6_resume(&r);
 	write_results(&r);
 	nl_close(&r.mon);
 	nl_close(&r.s);

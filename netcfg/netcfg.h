@@ -65,6 +65,12 @@ int netcfg_write_hostname(const char *root, const char *name);
 int netcfg_write_hosts(const char *root, const struct nc_ip *addr, const char *name, const char *domain);
 int netcfg_write_resolv(const char *root, const struct nc_ip *ns, int nns, const char *domain);
 
+/* Link bring-up (linkup.c).  nc_v6_linklocal: the EUI-64 link-local address of a MAC.
+ * nc_v6_linklocal_early: give a link just set up, before carrier, the link-local address the
+ * kernel would give it at carrier-up (where IPv6 is on and addr_gen_mode is 0); 0 or -errno. */
+void nc_v6_linklocal(struct nc_ip *ll, const unsigned char mac[6]);
+int nc_v6_linklocal_early(struct nl_sock *s, const struct nl_link *l);
+
 /* The netcfg tool's entry (argv[0] == "netcfg"). */
 int netcfg_main(int argc, char **argv);
 

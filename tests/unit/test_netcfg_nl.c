@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "netcfg/ipspec.h"
+#include "netcfg/netcfg.h"
 #include "netcfg/nl.h"
 #include "netcfg/rtnl.h"
 #include "tests/unit/test.h"
@@ -161,6 +162,30 @@ static void builders(void)
 }
 
 /* Against the kernel, in a network namespace of our own: only lo lives there. */
+/* The kernel's EUI-64 link-local address (RFC 4291 appendix A), as made early at link-up; it goes
+ * through duplicate address detection like the kernel's own, other IPv6 addresses skip it. */
+static void linklocal(void)
+{
+	static const unsigned char mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }, mac2[6] = { 0x02, 1, 2, 3, 4, 5 };
+	struct nc_ip ll, want;
+	const struct nlattr *tb[IFA_MAX + 1];
+	struct nlmsghdr *nlh;
+	char buf[256];
+
+	nc_v6_linklocal(&ll, mac);
+	nc_ip_parse("[fe80::5054:ff:fe12:3456]", &want);
+	CHECK(ll.family == AF_INET6 && !memcmp(ll.a, want.a, 16));
+	nc_v6_linklocal(&ll, mac2); /* a locally administered MAC: the bit flips the other way */
+	nc_ip_parse("[fe80::1:2ff:fe03:405]", &want);
+	CHECK(!memcmp(ll.a, want.a, 16));
+	nlh = nl_addr_build(buf, sizeof(buf), RTM_NEWADDR, NLM_F_CREATE, 3, &ll, 64, NL_FOREVER);
+	CHECK(nlh && !(((struct ifaddrmsg *)nl_msg_payload(nlh))->ifa_flags & IFA_F_NODAD));
+	CHECK(nl_attr_parse_msg(nlh, sizeof(struct ifaddrmsg), tb, IFA_MAX) == 0 && tb[IFA_LOCAL]);
+	nc_ip_parse("[2001:db8::5]", &want);
+	nlh = nl_addr_build(buf, sizeof(buf), RTM_NEWADDR, NLM_F_CREATE, 3, &want, 64, NL_FOREVER);
+	CHECK(nlh && (((struct ifaddrmsg *)nl_msg_payload(nlh))->ifa_flags & IFA_F_NODAD));
+}
+
 static void live(void)
 {
 	struct nl_sock s, mon;
@@ -236,6 +261,7 @@ int main(void)
 	RUN("nl", attr_parse);
 	RUN("nl", replies);
 	RUN("nl", builders);
+	RUN("nl", linklocal);
 	RUN("nl", live);
 	RUN("nl", live_events);
 	TEST_EXIT();
