@@ -15,7 +15,7 @@ endif
 
 # Debian packages the build, the demo and the tests need; scripts/deps installs what is missing.
 PKGS_BUILD := musl-tools make linux-libc-dev
-PKGS_TEST  := qemu-system-x86 cpio busybox-static kmod file util-linux socat e2fsprogs systemd valgrind xz-utils binutils
+PKGS_TEST  := qemu-system-x86 cpio busybox-static kmod file util-linux socat e2fsprogs systemd valgrind xz-utils binutils zstd
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -Oz

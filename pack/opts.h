@@ -4,6 +4,8 @@
 
 #define OPTS_MAX 256
 
+enum { COMPRESS_NONE, COMPRESS_GZIP, COMPRESS_ZSTD };
+
 struct pack_opts {
 	const char *output;
 	const char *payload;
@@ -14,7 +16,8 @@ struct pack_opts {
 	const char *set[OPTS_MAX];   /* validated "key=value" lines for /etc/minboot.conf */
 	int no_default_overlay;
 	int print;
-	int compress, level;          /* gzip and its level (default 6) */
+	int compress, level;          /* COMPRESS_* and its level (gzip 5, zstd 3 by default) */
+	int level_set;                /* --level given */
 	int nhostfiles, nexclude, npackage;
 	const char *hostfiles[OPTS_MAX];
 	const char *exclude[OPTS_MAX]; /* globs of image paths, from --exclude and --excludefiles */

@@ -34,6 +34,17 @@ check "pack: SOURCE_DATE_EPOCH sets mtimes" sh -c "zcat '$TMPROOT/e.img' | cpio 
 check "pack: mtimes are 0 without SOURCE_DATE_EPOCH" sh -c "zcat '$img' | cpio -itv --quiet 2>/dev/null | grep -q 'Jan  1  1970 init'"
 "$PACK" -o "$TMPROOT/n.img" --compress none --file "$BB:/bin/busybox" 2>/dev/null
 check "pack: --compress none writes a plain newc archive" sh -c "cpio -it < '$TMPROOT/n.img' 2>/dev/null | grep -qx bin/busybox"
+# zstd: one frame per segment, the same archive inside, the same bytes from a cold cache
+"$PACK" -o "$TMPROOT/z1.img" --compress zstd --file "$BB:/bin/busybox" --cache "$TMPROOT/zc1" 2>/dev/null
+"$PACK" -o "$TMPROOT/z2.img" --compress zstd --file "$BB:/bin/busybox" --cache "$TMPROOT/zc2" 2>/dev/null
+"$PACK" -o "$TMPROOT/g.img" --file "$BB:/bin/busybox" 2>/dev/null
+check "pack: --compress zstd holds the gzip image's archive" sh -c \
+	"zstd -dc '$TMPROOT/z1.img' | cmp -s - '$TMPROOT/n.img' && zcat '$TMPROOT/g.img' | cmp -s - '$TMPROOT/n.img'"
+check "pack: --compress zstd is reproducible" cmp -s "$TMPROOT/z1.img" "$TMPROOT/z2.img"
+check "pack: a zstd level above gzip's range is refused for gzip" sh -c \
+	"! '$PACK' -o '$TMPROOT/x.img' --level 12 --file '$BB:/bin/busybox' 2> '$TMPROOT/lvl.err' && grep -q 'gzip takes 1 to 9' '$TMPROOT/lvl.err'"
+check "pack: without the zstd tool, --compress zstd names its package" sh -c \
+	"PATH=/nonexistent '$abs' -o '$TMPROOT/x.img' --compress zstd --file '$BB:/bin/busybox' --cache '$TMPROOT/zc3' 2>&1 | grep -q 'package zstd'"
 
 # ELF dependencies come along: interpreter and libraries of a dynamic binary.
 "$PACK" --print --file /bin/ls:/bin/ls --payload 'sh -c true' > "$TMPROOT/print" 2>&1
