@@ -22,8 +22,10 @@ cat > "$TMPROOT/guest.sh" <<S
 bb=/bin/busybox
 \$bb insmod /e1000.ko
 \$bb ln -s /init /bin/netcfg
+n0=\$(\$bb cut -d' ' -f1 /proc/uptime)
 /bin/netcfg "\$@"
 echo "CHECK netcfg-rc=\$?"
+echo "CHECK netcfg-ms \$(\$bb awk -v a=\$n0 -v b=\$(\$bb cut -d' ' -f1 /proc/uptime) 'BEGIN {print int((b - a) * 1000)}')"
 \$bb ip -4 addr show eth0 | \$bb sed -n 's/.*inet \([^ ]*\).*/CHECK addr \1/p'
 \$bb ip route | \$bb sed 's/^/CHECK route /'
 \$bb sed 's/^/CHECK resolv /' /etc/resolv.conf
@@ -63,9 +65,13 @@ check "netcfg-qemu-dhcp-address" has "$o" "CHECK addr 10.0.2.15/24"
 check "netcfg-qemu-dhcp-default-route" has "$o" "CHECK route default via 10.0.2.2 dev eth0"
 check "netcfg-qemu-dhcp-resolv" has "$o" "CHECK resolv nameserver 10.0.2.3"
 check "netcfg-qemu-dhcp-traffic" has "$o" "CHECK http hello from the host"
-ms=$(sed -n 's/.*bound at .*, \([0-9]*\) ms after carrier.*/\1/p' "$o")
+nms=$(sed -n 's/^CHECK netcfg-ms //p' "$o")
 grep 'autoselected\|DHCP lease' "$o" | sed 's/^/  /'
-check "netcfg-qemu-dhcp-bound-within-100ms-of-carrier" test "${ms:-9999}" -le 100
+echo "  netcfg ip=dhcp from start to lease: ${nms:-?} ms"
+# QEMU's e1000 holds received frames for 1 s after the driver programs its receive unit as the
+# link is set up, so the OFFER comes then at the earliest; with QEMU's emulated autonegotiation
+# (qemu-scripts/run turns it off) carrier alone came 2.1 s after the link was set up
+check "netcfg-qemu-dhcp-lease-within-1.6s-of-start" test "${nms:-9999}" -le 1600
 # IPv6 is on through DHCP: its link-local address is made as the link is set up, before carrier,
 # so neither the OFFER nor the first connection after the lease waits out QEMU's e1000 one-second
 # receive hold (linkup.c)
