@@ -148,9 +148,11 @@ static int zstd_segment(int fd, const char *raw, const char *path, const struct 
 	int r;
 
 	snprintf(level, sizeof(level), "-%d", o->level);
-	if (snprintf(tmp, sizeof(tmp), "%s.zst", raw) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	r = close(fd) < 0 ? -errno : tool_run(argv, NULL, NULL, o->verbose);
+	r = snprintf(tmp, sizeof(tmp), "%s.zst", raw) >= (int)sizeof(tmp) ? -ENAMETOOLONG : 0;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r)
+		r = tool_run(argv, NULL, NULL, o->verbose);
 	if (r == -ENOENT)
 		err("--compress zstd: the zstd tool is missing (package zstd)");
 	if (!r && (stat(tmp, &st) < 0 || rename(tmp, path) < 0))
