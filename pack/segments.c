@@ -157,9 +157,9 @@ static int zstd_segment(int fd, const char *raw, const char *path, const struct 
 		err("--compress zstd: the zstd tool is missing (package zstd)");
 	if (!r && (stat(tmp, &st) < 0 || rename(tmp, path) < 0))
 		r = -errno;
-	if (r)
+	if (r && r != -ENAMETOOLONG)
 		unlink(tmp);
-	else
+	else if (!r)
 		*packed = (uint64_t)st.st_size;
 	unlink(raw);
 	return r;
