@@ -38,7 +38,7 @@ void step_network(struct init_state *st)
 	if (r < 0)
 		warn("unable to set the loopback link up: %s", strerror(-r));
 	else
-		timeline_mark("loopback", NULL); /* 15-30 ms under TCG: the kernel's IPv4 and IPv6 set-up */
+		timeline_mark("loopback", NULL); /* the request is 11 ms under TCG: 127.0.0.1, ::1, routes */
 	if (!n && !st->cfg.neednet)
 		return;
 	for (i = 0; i < n; i++)
