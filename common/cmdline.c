@@ -117,3 +117,17 @@ const char *cmdline_get(const struct cmdline *cl, const char *key, int *found)
 		*found = f;
 	return val;
 }
+
+/* Split one line in place at ':' into at most max fields (passwd, group, shadow); how many. */
+int colon_fields(char *line, char **f, int max)
+{
+	int n = 0;
+
+	f[n++] = line;
+	for (; *line && n < max; line++)
+		if (*line == ':') {
+			*line = '\0';
+			f[n++] = line + 1;
+		}
+	return n;
+}

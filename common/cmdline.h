@@ -4,8 +4,10 @@
 #define MINBOOT_CMDLINE_H
 #include <stddef.h>
 
-#define CMDLINE_MAX_PARAMS 512
-#define CMDLINE_MAX_ARGS   64
+#include "common/policy.h"
+
+#define CMDLINE_MAX_PARAMS POLICY_MAX_PARAMS
+#define CMDLINE_MAX_ARGS   POLICY_MAX_ARGS
 
 struct param {
 	char *key;
@@ -29,6 +31,8 @@ int cmdline_parse(char *s, struct cmdline *cl);
 /* Split a command ("/bin/sh -c 'echo hi'") in place into argv: white space separates, single and
  * double quotes group.  Returns argc, or -E2BIG / -EINVAL (unterminated quote). */
 int cmd_split(char *s, char **argv, int max);
+/* One passwd/group/shadow line split in place at ':' into at most max fields; how many. */
+int colon_fields(char *line, char **f, int max);
 
 /* Last value of key (params are read left to right; later ones win, as for the kernel), or NULL.
  * found is set when the key is present, even as a bare word. */

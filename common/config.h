@@ -5,14 +5,21 @@
 #include <stddef.h>
 
 #include "common/cmdline.h"
+#include "common/policy.h"
 
 enum shutdown_mode { SHUTDOWN_POWEROFF, SHUTDOWN_REBOOT, SHUTDOWN_HALT };
-enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
-enum exit_report { EXIT_CONSOLE, EXIT_ISA_DEBUG };
+/* systemd's Restart= values, in systemd.service(5)'s order of its table */
+enum restart_policy { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_ON_SUCCESS, RESTART_ON_ABNORMAL,
+		      RESTART_ON_ABORT, RESTART_ON_WATCHDOG };
+/* systemd's Type= and KillMode= */
+enum service_type { TYPE_SIMPLE, TYPE_EXEC, TYPE_NOTIFY, TYPE_FORKING, TYPE_ONESHOT };
+enum kill_mode { KILL_CONTROL_GROUP, KILL_MIXED, KILL_PROCESS, KILL_NONE };
+enum exit_report { EXIT_CONSOLE, EXIT_ISA_DEBUG, EXIT_VIRTIO_SERIAL, EXIT_VSOCK };
 
-#define CONFIG_MAX_ENV  32
-#define CONFIG_MAX_IP   8
-#define CONFIG_STR      1024
+#define CONFIG_MAX_ENV  POLICY_MAX_ENV
+#define CONFIG_MAX_IP   POLICY_MAX_IP
+#define CONFIG_STR      POLICY_STR
+#define CONFIG_FILE_MAX POLICY_CONF_MAX  /* /etc/minboot.conf: the most the init reads */
 
 struct config {
 	char payload[CONFIG_STR];          /* minboot.payload: command line of the payload */
@@ -29,13 +36,17 @@ struct config {
 	unsigned watchdog_ms;               /* minboot.watchdog: 0 = off */
 	char listen[CONFIG_STR / 4];        /* minboot.listen: comma-joined socket specs */
 	char user[64];                      /* minboot.user: USER[:GROUP] or UID[:GID] */
+	char groups[256];                   /* minboot.groups: more groups of minboot.user's */
 	char workdir[256];                  /* minboot.workdir */
 	enum exit_report exit_report;       /* minboot.exit */
+	unsigned exit_cid, exit_port;       /* minboot.exit=vsock:CID:PORT */
+	int exit_socktype;                  /* its SOCK_*; 0: datagram, else sequenced packets */
 	unsigned fstab_timeout_ms;          /* minboot.fstab-timeout: wait for devices */
 	char root[256];                     /* root=: switch to this device's /init */
 	char rootfstype[32];                /* rootfstype= */
 	char rootflags[256];                /* rootflags= */
 	unsigned root_timeout_ms;           /* minboot.root-timeout */
+	int root_overlay;                   /* minboot.root-overlay: root= read-only under a tmpfs overlay */
 	int timeline;                       /* minboot.timeline: print stage timestamps */
 	int nenv;
 	char env[CONFIG_MAX_ENV][CONFIG_STR / 4]; /* minboot.env.NAME=value, as "NAME=value" */
@@ -48,12 +59,33 @@ struct config {
 	int no_coldplug;                    /* minboot.coldplug=0 */
 	unsigned net_timeout_ms;            /* minboot.net-timeout: carrier + DHCP, then boot goes on */
 	const struct cmdline *cmdline;      /* the whole command line, for module.param= */
+	/* What a systemd unit says of its service (minboot-pack --unit writes them; minboot-init(8)) */
+	enum service_type type;             /* minboot.type */
+	char pidfile[256];                  /* minboot.pidfile: Type=forking's main process */
+	unsigned start_timeout_ms;          /* minboot.start-timeout: READY=1 / the fork; 0 = none */
+	int kill_signal;                    /* minboot.kill-signal (default SIGTERM) */
+	enum kill_mode kill_mode;           /* minboot.kill-mode */
+	int umask;                          /* minboot.umask; -1 = the init's own */
+	int no_new_privs;                   /* minboot.no-new-privileges: also for a root payload */
+	int has_cap_bound;
+	unsigned long long cap_bound;       /* minboot.cap-bound: the bounding set of a root payload */
+	unsigned long long cap_ambient;     /* minboot.cap-ambient: kept (and raised) for any user */
+	int nlimit;
+	struct config_limit { int res; unsigned long long soft, hard; } limit[POLICY_MAX_LIMITS];
+	char exec[POLICY_EXEC_STR];         /* minboot.exec-*: "K[-@+!]CMD" lines, K one of POLICY_EXEC_KINDS */
+	char dirs[POLICY_STR];              /* minboot.dir: "MODE PATH" lines */
 };
+
+/* A resource limit's soft and hard values, RLIM_INFINITY as ~0ULL. */
+#define CONFIG_INFINITY (~0ULL)
 
 void config_defaults(struct config *c);
 
 /* "2", "2.5", "0.05s" -> milliseconds (0 to 86400 s); 0 or -EINVAL. */
 int config_parse_seconds(const char *val, unsigned *ms);
+
+/* A signal's name (TERM, SIGTERM) or number: the number, or -EINVAL. */
+int config_signal(const char *s);
 
 /* Apply one key.  Returns 1 when the key is ours and was applied, 0 when it is not ours (the
  * kernel's, or a module parameter), or -EINVAL with a reason in err. */

@@ -8,6 +8,14 @@
 
 int log_level = LOG_INFO;
 const char *log_prog = "minboot";
+int log_errors;
+void (*log_write)(const char *text, size_t len);
+
+void log_text(void *arg, int level, const char *text)
+{
+	(void)arg;
+	log_msg(level, "%s", text);
+}
 
 /* One write(2) per message so lines from several processes on the console do not interleave. */
 void log_msg(int level, const char *fmt, ...)
@@ -16,6 +24,8 @@ void log_msg(int level, const char *fmt, ...)
 	int saved = errno, n;
 	va_list ap;
 
+	if (level == LOG_ERR)
+		log_errors++;
 	if (level > log_level)
 		return;
 	n = snprintf(buf, sizeof(buf), "%s: ", log_prog);
@@ -25,6 +35,9 @@ void log_msg(int level, const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	(void)!write(2, buf, n);
+	if (log_write)
+		log_write(buf, n);
+	else
+		(void)!write(2, buf, n);
 	errno = saved;
 }

@@ -76,8 +76,8 @@ static char *field(char **s)
 	return f;
 }
 
-/* fstab escapes spaces and tabs in names as \040 and \011. */
-static int unescape_copy(char *dst, size_t len, const char *src)
+/* fstab and /proc/self/mounts escape spaces and tabs in names as \040 and \011. */
+int fstab_unescape(char *dst, size_t len, const char *src)
 {
 	size_t o = 0;
 
@@ -111,7 +111,7 @@ int fstab_parse_line(char *line, struct fstab_entry *e)
 	opts = field(&s);
 	if (!spec || !file || !type)
 		return -EINVAL;
-	if (unescape_copy(e->spec, sizeof(e->spec), spec) || unescape_copy(e->file, sizeof(e->file), file) ||
+	if (fstab_unescape(e->spec, sizeof(e->spec), spec) || fstab_unescape(e->file, sizeof(e->file), file) ||
 	    strlen(type) >= sizeof(e->type))
 		return -EINVAL;
 	strcpy(e->type, type);

@@ -1,6 +1,8 @@
 /* Step: kernel modules.  The image's list and modules-load= first (modprobe.blacklist= honoured),
  * then coldplug: every device's modalias is resolved and its driver loaded, pass after pass,
  * until a pass loads nothing (a bus's devices appear once its controller's driver is in).
+ * Only the drivers a boot step waits for load before the payload (policy_early_modules); the
+ * rest (the power button's, ...) load once it has started, from supervision (modules_late).
  * Every failure is logged with its reason and the boot goes on: a missing driver shows up as a
  * missing device later, with a clearer message there. */
 #include <errno.h>
@@ -10,12 +12,12 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/policy.h"
 #include "init/init.h"
 #include "modload/modload.h"
+#include "netcfg/netcfg.h"
 
-#define COLDPLUG_MAX_PASSES 16
-
-static struct mod_ctx mods; /* large: keep it off the stack */
+static struct mod_ctx mods; /* the step's own (large: kept off the stack) */
 
 static void notice(void *arg, const char *name, int e, int required)
 {
@@ -27,10 +29,15 @@ static void notice(void *arg, const char *name, int e, int required)
 		warn("module %s (a soft dependency): %s", name, c->why[0] ? c->why : strerror(-e));
 }
 
-static void loaded(void *arg, const char *name)
+static struct boot *mb; /* the boot the modules load for */
+
+/* A NIC's driver is in: its links go up at once when the network is wanted (ip=, rd.neednet). */
+static void loaded(void *arg, const char *name, const char *path)
 {
 	(void)arg;
 	timeline_mark("module", name);
+	if (mod_path_in(POLICY_NIC_MODULES, path) && (mb->cfg.neednet || mb->cfg.nip))
+		netcfg_links_up(mb->m->netlink, timeline_mark_ago);
 }
 
 static void pass_done(void *arg, int pass, int found, int from_sysfs)
@@ -51,20 +58,23 @@ static void load_list(struct mod_ctx *c, const char *names)
 		int failed = c->nfailed, r = mod_probe(c, name, NULL, MOD_BLACKLIST);
 
 		if (r == 1)
-			info("modules-load: %s is blacklisted (modprobe.blacklist=)", name);
+			info("modules-load: %s is blacklisted (modprobe.blacklist=, modprobe.d)", name);
 		else if (r < 0 && c->nfailed == failed)
 			err("modules-load: %s: %s", name, c->why[0] ? c->why : strerror(-r));
 	}
 }
 
-static int ctx_open(struct init_state *st)
+static int ctx_open(struct boot *b)
 {
-	int r = mod_ctx_open(&mods, "", NULL);
+	int r = mod_ctx_open(&mods, b->m->root, NULL);
+
+	mb = b;
 
 	if (r < 0)
 		return r;
-	mods.cmdline = &st->cmdline;
-	mods.blacklist = st->cfg.blacklist;
+	mods.ops = b->m->modules;
+	mods.cmdline = b->cfg.cmdline;
+	mods.blacklist = b->cfg.blacklist;
 	mods.notice = notice;
 	mods.loaded = loaded;
 	mods.pass_done = pass_done;
@@ -72,11 +82,11 @@ static int ctx_open(struct init_state *st)
 	return 0;
 }
 
-/* st->load_module: a module by name or alias, later in the boot (a filesystem for fstab or
+/* b->load_module: a module by name or alias, later in the boot (a filesystem for fstab or
  * root=).  0, or -errno (-EPERM when blacklisted). */
-static int load_one(struct init_state *st, const char *name)
+static int load_one(struct boot *b, const char *name)
 {
-	int r = ctx_open(st);
+	int r = ctx_open(b);
 
 	if (r < 0)
 		return r;
@@ -86,60 +96,78 @@ static int load_one(struct init_state *st, const char *name)
 }
 
 /* Every queued uevent; the module database is read only once an added device has a modalias. */
-void hotplug_events(struct init_state *st)
+void hotplug_events(struct boot *b)
 {
 	static char msg[8192 + 1];
 	const char *devpath;
 	char *alias;
 	int n, open = 0;
 
-	while ((n = mod_sys_ops.uevent_recv(st->uevent_fd, msg, sizeof(msg) - 1)) != -EAGAIN) {
+	while ((n = b->m->modules->uevent_recv(b->uevent_fd, msg, sizeof(msg) - 1)) != -EAGAIN) {
 		if (n == 0 || n == -ENOBUFS || n == -EINTR)
 			continue;
 		if (n < 0) { /* the socket is broken: hotplug ends here, said once */
 			warn("hotplug: %s; no more drivers loaded for new devices", strerror(-n));
-			close(st->uevent_fd);
-			st->uevent_fd = -1;
+			close(b->uevent_fd);
+			b->uevent_fd = -1;
 			break;
 		}
 		msg[n] = '\0';
 		alias = mod_uevent_added(msg, n + 1, &devpath);
-		if (alias && (open || (open = ctx_open(st) == 0)))
+		if (alias && (open || (open = ctx_open(b) == 0)))
 			mod_probe(&mods, alias, NULL, MOD_BLACKLIST);
 	}
 	if (open)
 		mod_ctx_close(&mods);
 }
 
-void step_modules(struct init_state *st)
+int modules_late(struct boot *b)
 {
-	long t0 = uptime_ms(), t1;
+	char n[16];
+	int r = 0;
+
+	if (b->late_modules && ctx_open(b) == 0) {
+		mod_coldplug(&mods, 0, POLICY_COLDPLUG_PASSES, NULL);
+		snprintf(n, sizeof(n), "%d", r = mods.nloaded);
+		timeline_mark("late modules", n);
+		mod_ctx_close(&mods);
+	}
+	b->late_modules = 0;
+	return r;
+}
+
+int step_modules(struct boot *b)
+{
+	long t0 = uptime_ms(b), t1;
 	struct utsname u;
 	int r, passes = 0, nalias = 0, loaded;
 
-	st->load_module = load_one;
-	r = ctx_open(st);
+	b->load_module = load_one;
+	r = ctx_open(b);
 	if (r < 0) {
 		uname(&u);
-		if (r != -ENOENT || st->cfg.modules_load[0])
+		if (r != -ENOENT || b->cfg.modules_load[0])
 			warn("modules: /lib/modules/%s: %s%s", u.release, strerror(-r),
 			     r == -ENOENT ? " (no modules for this kernel in the image)" : "");
-		return;
+		return 0;
 	}
-	load_list(&mods, st->cfg.modules_load);
+	load_list(&mods, b->cfg.modules_load);
 	loaded = mods.nloaded;
-	t1 = uptime_ms();
-	if (!st->cfg.no_coldplug)
-		passes = mod_coldplug(&mods, 0, COLDPLUG_MAX_PASSES, &nalias);
+	t1 = uptime_ms(b);
+	mods.only = policy_early_modules;
+	if (!b->cfg.no_coldplug)
+		passes = mod_coldplug(&mods, MOD_ONLY, POLICY_COLDPLUG_PASSES, &nalias);
+	b->late_modules = mods.nskipped;
 	if (passes < 0)
 		err("coldplug: %s", strerror(-passes));
 	/* Hotplug from here on: the devices added later (a disk or NIC plugged into the running VM,
 	 * a USB device) are read by the supervision loop, through hotplug_events. */
-	if (!st->cfg.no_coldplug && (st->uevent_fd = mods.ops->uevent_open()) < 0)
-		st->uevent_fd = -1;
+	if (!b->cfg.no_coldplug && mods.ops->uevent_open && (b->uevent_fd = mods.ops->uevent_open()) < 0)
+		b->uevent_fd = -1;
 	timeline_mark("modules", NULL);
 	info("modules: %d from modules-load in %ld ms; coldplug: %d loaded, %d modaliases, %d passes "
 	     "in %ld ms; %d failed", loaded, t1 - t0, mods.nloaded - loaded, nalias, passes,
-	     uptime_ms() - t1, mods.nfailed);
+	     uptime_ms(b) - t1, mods.nfailed);
 	mod_ctx_close(&mods);
+	return 0;
 }

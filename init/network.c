@@ -8,13 +8,13 @@
 #include "init/init.h"
 #include "netcfg/netcfg.h"
 
-static void renewals(const struct netcfg_result *res)
+static void renewals(const struct netcfg_result *res, const struct netcfg_say *say)
 {
 	pid_t pid;
 	int i;
 
 	for (i = 0; i < res->n; i++) {
-		pid = netcfg_renew_spawn(&res->ifs[i]);
+		pid = netcfg_renew_spawn(&res->ifs[i], say);
 		if (pid < 0)
 			warn("%s: unable to start lease renewal: %s", res->ifs[i].name, strerror(-pid));
 		else if (pid > 0)
@@ -23,31 +23,34 @@ static void renewals(const struct netcfg_result *res)
 	}
 }
 
-void step_network(struct init_state *st)
+int step_network(struct boot *b)
 {
 	static struct netcfg_result res; /* PID 1's stack stays small */
-	struct netcfg_opts o = { .root = "", .nameservers = st->cfg.nameserver, .wait_carrier = st->cfg.neednet,
-				 .timeout_ms = st->cfg.net_timeout_ms ? (long)st->cfg.net_timeout_ms : 1,
-				 .mark = timeline_mark_ago };
+	const struct config *c = &b->cfg;
+	struct netcfg_opts o = { .root = b->m->root, .nameservers = c->nameserver, .wait_carrier = c->neednet,
+				 .timeout_ms = c->net_timeout_ms ? (long)c->net_timeout_ms : 1,
+				 .sethostname = b->m->sethostname, .nl = b->m->netlink,
+				 .mark = timeline_mark_ago, .say = { log_text, NULL } };
 	const char *ips[CONFIG_MAX_IP];
-	long t0 = uptime_ms();
+	long t0 = uptime_ms(b);
 	char detail[64];
-	int i, n = st->cfg.nip, r;
+	int i, n = c->nip, r;
 
-	r = netcfg_lo_up();
+	r = netcfg_lo_up(b->m->netlink);
 	if (r < 0)
 		warn("unable to set the loopback link up: %s", strerror(-r));
 	else
 		timeline_mark("loopback", NULL); /* the request is 11 ms under TCG: 127.0.0.1, ::1, routes */
-	if (!n && !st->cfg.neednet)
-		return;
+	if (!n && !c->neednet)
+		return 0;
 	for (i = 0; i < n; i++)
-		ips[i] = st->cfg.ip[i];
+		ips[i] = c->ip[i];
 	if (!n)
 		ips[n++] = "dhcp"; /* rd.neednet=1 without ip=: dracut's default */
 	r = netcfg_run(&o, ips, n, &res);
-	renewals(&res);
+	renewals(&res, &o.say);
 	snprintf(detail, sizeof(detail), "%d configured, %d not", res.n, r > 0 ? r : r < 0 ? n : 0);
-	info("network: %s, %ld ms", detail, uptime_ms() - t0);
+	info("network: %s, %ld ms", detail, uptime_ms(b) - t0);
 	timeline_mark("network", detail);
+	return 0;
 }

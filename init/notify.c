@@ -51,6 +51,15 @@ int notify_parse(const char *buf, size_t len, struct notify_msg *m)
 				if ((unsigned char)m->status[i] < 0x20 || m->status[i] == 0x7f)
 					m->status[i] = '?';
 			m->has_status = 1, known++;
+		} else if (is(line, l, "WATCHDOG_USEC=", &v)) {
+			char num[24], *e;
+			if ((size_t)(nl - v) >= sizeof(num) || nl == v)
+				continue;
+			memcpy(num, v, nl - v);
+			num[nl - v] = '\0';
+			m->watchdog_usec = strtoull(num, &e, 10);
+			if (!*e && *num >= '0' && *num <= '9')
+				m->has_watchdog_usec = 1, known++;
 		} else if (is(line, l, "MAINPID=", &v)) {
 			char num[16];
 			char *e;

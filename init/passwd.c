@@ -6,35 +6,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cmdline.h"
+#include "init/init.h"
 #include "init/service.h"
 
+/* The whole file (a file larger than the buffer is an error, not half a file); NULL and errno. */
 static char *read_all(const char *path)
 {
 	static char buf[65536];
-	ssize_t n, len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = read_file(path, buf, sizeof(buf));
 
-	if (fd < 0)
+	if (r < 0) {
+		errno = -r;
 		return NULL;
-	while (len < (ssize_t)sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += n;
-	close(fd);
-	buf[len] = '\0';
+	}
 	return buf;
-}
-
-/* Split one line in place into up to max ':' fields; returns how many. */
-static int fields(char *line, char **f, int max)
-{
-	int n = 0;
-
-	f[n++] = line;
-	for (; *line && n < max; line++)
-		if (*line == ':') {
-			*line = '\0';
-			f[n++] = line + 1;
-		}
-	return n;
 }
 
 int id_parse(const char *s, unsigned *v)
@@ -73,7 +59,7 @@ int passwd_find(const char *path, const char *name, long uid, struct pw *out)
 	if (!text)
 		return -errno;
 	while ((line = next_line(&text))) {
-		if (fields(line, f, 7) < 7 || id_parse(f[2], &u) || id_parse(f[3], &g))
+		if (colon_fields(line, f, 7) < 7 || id_parse(f[2], &u) || id_parse(f[3], &g))
 			continue;
 		if (name ? strcmp(f[0], name) : (long)u != uid)
 			continue;
@@ -94,7 +80,7 @@ int group_find(const char *path, const char *name, unsigned *gid)
 	if (!text)
 		return -errno;
 	while ((line = next_line(&text)))
-		if (fields(line, f, 4) >= 3 && !strcmp(f[0], name) && id_parse(f[2], gid) == 0)
+		if (colon_fields(line, f, 4) >= 3 && !strcmp(f[0], name) && id_parse(f[2], gid) == 0)
 			return 0;
 	return -ENOENT;
 }
@@ -108,7 +94,7 @@ int group_list(const char *path, const char *user, unsigned base, unsigned *grou
 
 	groups[n++] = base;
 	while (text && n < max && (line = next_line(&text))) {
-		if (fields(line, f, 4) < 4 || id_parse(f[2], &g) || g == base)
+		if (colon_fields(line, f, 4) < 4 || id_parse(f[2], &g) || g == base)
 			continue;
 		for (m = strtok_r(f[3], ",", &save); m; m = strtok_r(NULL, ",", &save))
 			if (!strcmp(m, user)) {

@@ -1,44 +1,43 @@
 /* Step 6: start the payload with what a service manager gives it: a clean environment (not the
  * kernel's leftover parameters), $NOTIFY_SOCKET, listening sockets (LISTEN_FDS), its user, its
- * working directory — and for a non-root user no capabilities and no_new_privs. */
+ * working directory and directories, its limits and umask -- and for a non-root user no
+ * capabilities but the ambient ones and no_new_privs (the machine's spawn does the process side,
+ * init/machine.h).  Also the unit's commands (ExecStartPre, ExecStartPost, ExecReload,
+ * ExecStop: minboot.exec-*), which supervision and the shutdown run at their moments. */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h> /* setgroups */
-#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/policy.h"
 #include "init/init.h"
 #include "init/service.h"
 
-#define PAYLOAD_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define NOTIFY_PATH "/run/minboot/notify"
 #define MAX_ENV (CONFIG_MAX_ENV + 16)
-#define MAX_GROUPS 64
+#define ENV_OWN 8 /* HOME, TERM, USER, LOGNAME, LISTEN_FDS, LISTEN_FDNAMES, WATCHDOG_USEC */
 
-static char payload_buf[CONFIG_STR];
-static char *payload_argv[CMDLINE_MAX_ARGS + 1];
-static char *env[MAX_ENV + 1];
-static int nenv;
-static char env_buf[8][512];   /* TERM, HOME, USER, LOGNAME, LISTEN_FDS, LISTEN_FDNAMES, WATCHDOG_USEC */
-static int listen_pid_slot = -1, watchdog_pid_slot = -1;
-static char **argv_run;
-
+/* The step's own state, kept for restarts (payload_spawn). */
 static struct {
-	int set;
-	uid_t uid;
-	gid_t gid;
-	int ngroups;
-	gid_t groups[MAX_GROUPS];
-} cred;
+	char buf[CONFIG_STR];
+	char *argv[CMDLINE_MAX_ARGS + 1];
+	char **args;             /* argv, or the command line's "--" words */
+	char *env[MAX_ENV + 1];
+	char *cenv[MAX_ENV + 2]; /* the commands': no NOTIFY_SOCKET, LISTEN_*, WATCHDOG_*; MAINPID */
+	char mainpid[32];
+	int nenv, nown, ncenv;
+	int privileged;          /* ExecStart's "+" or "!": the payload alone runs as root */
+	char own[ENV_OWN][512];  /* the variables built here */
+	int listen_fds[POLICY_MAX_LISTEN], nlisten;
+	char listen_names[POLICY_MAX_LISTEN][64];
+	gid_t groups[POLICY_MAX_GROUPS];
+	struct spawn sp;
+} ps;
 
 int exit_status_of(int status)
 {
@@ -49,267 +48,416 @@ int exit_status_of(int status)
 	return 255;
 }
 
-static void env_add(const char *fmt, const char *a, const char *b)
+static void env_add(const char *name, const char *value)
 {
-	static int slot;
-
-	if (nenv >= MAX_ENV || slot >= 8)
+	if (ps.nenv >= MAX_ENV || ps.nown >= ENV_OWN)
 		return;
-	snprintf(env_buf[slot], sizeof(env_buf[slot]), fmt, a, b);
-	env[nenv++] = env_buf[slot++];
+	snprintf(ps.own[ps.nown], sizeof(ps.own[0]), "%s=%s", name, value);
+	ps.env[ps.nenv++] = ps.own[ps.nown++];
 }
 
-static char **payload_args(struct init_state *st)
+enum { CMD_IGNORE = 1, CMD_PRIVILEGED = 2 };
+
+/* systemd's prefixes of a command (systemd.service(5), "Command lines"): "-" its failure counts
+ * as success, "@" the second word is argv[0], "+" and "!" run it with full privileges (as root),
+ * ":" no variable expansion (the init expands only $MAINPID).  s split in place into argv;
+ * *path the program for "@" (else NULL).  Returns argc or -errno; *flags CMD_*. */
+static int cmd_prefixed(char *s, char **argv, const char **path, int *flags)
 {
+	int argc, at = 0;
+
+	for (*flags = 0;; s++) {
+		if (*s == '-')
+			*flags |= CMD_IGNORE;
+		else if (*s == '+' || *s == '!')
+			*flags |= CMD_PRIVILEGED;
+		else if (*s == '@')
+			at = 1;
+		else if (*s != ':')
+			break;
+	}
+	argc = cmd_split(s, argv, CMDLINE_MAX_ARGS);
+	*path = NULL;
+	if (argc > 1 && at) {
+		*path = argv[0];
+		memmove(argv, argv + 1, argc-- * sizeof(*argv));
+	}
+	return argc;
+}
+
+static int payload_args(struct boot *b)
+{
+	int flags;
 	int r;
 
-	if (st->cfg.has_override)
-		return st->cfg.payload_override;
-	if (!st->cfg.payload[0]) {
-		fatal_set(st, "no payload: pack one with minboot-pack --payload, or give a command "
-			      "after -- on the kernel command line");
-		return NULL;
+	if (b->cfg.has_override) {
+		ps.args = b->cfg.payload_override;
+		return 0;
 	}
-	strcpy(payload_buf, st->cfg.payload);
-	r = cmd_split(payload_buf, payload_argv, CMDLINE_MAX_ARGS);
-	if (r <= 0) {
-		fatal_set(st, "bad minboot.payload '%s': %s", st->cfg.payload,
-			  r == 0 ? "empty" : r == -EINVAL ? "unterminated quote" : "too many words");
-		return NULL;
-	}
-	return payload_argv;
-}
-
-#define parse_id id_parse
-
-/* minboot.user=USER[:GROUP]: names from the image's /etc/passwd and /etc/group (musl reads the
- * files directly: no NSS), or numbers. */
-static int resolve_user(struct init_state *st, const char **home, const char **name)
-{
-	static struct pw pw;
-	char spec[64], *group;
-	unsigned id, gid;
-	int found;
-
-	snprintf(spec, sizeof(spec), "%s", st->cfg.user);
-	group = strchr(spec, ':');
-	if (group)
-		*group++ = '\0';
-	if (parse_id(spec, &id) == 0) {
-		found = passwd_find("/etc/passwd", NULL, id, &pw) == 0;
-		cred.uid = id;
-		cred.gid = found ? pw.gid : id;
-	} else if ((found = passwd_find("/etc/passwd", spec, -1, &pw) == 0)) {
-		cred.uid = pw.uid;
-		cred.gid = pw.gid;
-	} else {
-		fatal_set(st, "minboot.user=%s: no such user in /etc/passwd", st->cfg.user);
-		return -ENOENT;
-	}
-	if (group && parse_id(group, &id) == 0) {
-		cred.gid = id;
-	} else if (group) {
-		if (group_find("/etc/group", group, &gid) < 0) {
-			fatal_set(st, "minboot.user=%s: no such group in /etc/group", st->cfg.user);
-			return -ENOENT;
-		}
-		cred.gid = gid;
-	}
-	if (found) {
-		unsigned g[MAX_GROUPS];
-		int i;
-		cred.ngroups = group_list("/etc/group", pw.name, cred.gid, g, MAX_GROUPS);
-		for (i = 0; i < cred.ngroups; i++)
-			cred.groups[i] = g[i];
-	} else {
-		cred.ngroups = 1;
-		cred.groups[0] = cred.gid;
-	}
-	*home = found && pw.dir[0] ? pw.dir : "/";
-	*name = found ? pw.name : NULL;
-	cred.set = 1;
-	st->payload_uid = cred.uid;
+	if (!b->cfg.payload[0])
+		return boot_fail(b, -ENOENT, "no payload: pack one with minboot-pack --payload, or give a "
+				 "command after -- on the kernel command line");
+	strcpy(ps.buf, b->cfg.payload);
+	r = cmd_prefixed(ps.buf, ps.argv, &ps.sp.path, &flags);
+	if (r <= 0)
+		return boot_fail(b, -EINVAL, "bad minboot.payload '%s': %s", b->cfg.payload,
+				 r == 0 ? "empty" : r == -EINVAL ? "unterminated quote" : "too many words");
+	b->payload.ignore_failure = flags & CMD_IGNORE;
+	ps.privileged = flags & CMD_PRIVILEGED;
+	ps.args = ps.argv;
 	return 0;
 }
 
-static void open_listeners(struct init_state *st)
+/* minboot.user=USER[:GROUP]: names from the image's /etc/passwd and /etc/group (musl reads the
+ * files directly: no NSS), or numbers. */
+static int resolve_user(struct boot *b, const char **home, const char **name)
 {
-	char list[sizeof(st->cfg.listen)], *tok, *save = NULL;
+	static struct pw pw;
+	char spec[256], *group, *save = NULL, passwd[MACHINE_PATH], grp[MACHINE_PATH];
+	unsigned id, gid, g[POLICY_MAX_GROUPS];
+	int found, i, r;
+
+	machine_path(b->m, "/etc/passwd", passwd);
+	machine_path(b->m, "/etc/group", grp);
+	snprintf(spec, sizeof(spec), "%s", b->cfg.user);
+	group = strchr(spec, ':');
+	if (group)
+		*group++ = '\0';
+	if (id_parse(spec, &id) == 0) {
+		found = passwd_find(passwd, NULL, id, &pw) == 0;
+		ps.sp.uid = id;
+		ps.sp.gid = found ? pw.gid : id;
+	} else if ((found = (r = passwd_find(passwd, spec, -1, &pw)) == 0)) {
+		ps.sp.uid = pw.uid;
+		ps.sp.gid = pw.gid;
+	} else if (r != -ENOENT) {
+		return boot_fail(b, r, "minboot.user=%s: unable to read /etc/passwd: %s", b->cfg.user, strerror(-r));
+	} else {
+		return boot_fail(b, -ENOENT, "minboot.user=%s: no such user in /etc/passwd", b->cfg.user);
+	}
+	if (group && id_parse(group, &id) == 0) {
+		ps.sp.gid = id;
+	} else if (group) {
+		if (group_find(grp, group, &gid) < 0)
+			return boot_fail(b, -ENOENT, "minboot.user=%s: no such group in /etc/group", b->cfg.user);
+		ps.sp.gid = gid;
+	}
+	if (found) {
+		ps.sp.ngroups = group_list(grp, pw.name, ps.sp.gid, g, POLICY_MAX_GROUPS);
+		for (i = 0; i < ps.sp.ngroups; i++)
+			ps.groups[i] = g[i];
+	} else {
+		ps.sp.ngroups = 1;
+		ps.groups[0] = ps.sp.gid;
+	}
+	/* minboot.groups (SupplementaryGroups=): names from /etc/group, or numbers */
+	snprintf(spec, sizeof(spec), "%s", b->cfg.groups);
+	for (group = strtok_r(spec, ",", &save); group; group = strtok_r(NULL, ",", &save)) {
+		if (id_parse(group, &gid) < 0 && group_find(grp, group, &gid) < 0)
+			return boot_fail(b, -ENOENT, "minboot.groups: no group %s in /etc/group", group);
+		if (ps.sp.ngroups < POLICY_MAX_GROUPS)
+			ps.groups[ps.sp.ngroups++] = gid;
+	}
+	*home = found && pw.dir[0] ? pw.dir : "/";
+	*name = found ? pw.name : NULL;
+	ps.sp.cred = 1;
+	b->payload.uid = ps.sp.uid;
+	return 0;
+}
+
+static void open_listeners(struct boot *b)
+{
+	char list[sizeof(b->cfg.listen)], *tok, *save = NULL, path[MACHINE_PATH];
 	struct listen_spec ls;
 	int fd;
 
-	snprintf(list, sizeof(list), "%s", st->cfg.listen);
+	snprintf(list, sizeof(list), "%s", b->cfg.listen);
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (st->nlisten >= LISTEN_MAX || listen_parse(tok, &ls) < 0) {
+		if (ps.nlisten >= LISTEN_MAX || listen_parse(tok, &ls) < 0) {
 			err("minboot.listen: cannot use '%s'", tok);
 			continue;
 		}
-		fd = listen_open(&ls);
+		if (ls.family == AF_UNIX && snprintf(ls.path, sizeof(ls.path), "%s",
+						     machine_path(b->m, ls.path, path)) >= (int)sizeof(ls.path))
+			fd = -ENAMETOOLONG;
+		else
+			fd = listen_open(&ls);
 		if (fd < 0) {
 			err("unable to listen on %s: %s", tok, strerror(-fd));
 			continue;
 		}
-		st->listen_fds[st->nlisten] = fd;
-		snprintf(st->listen_names[st->nlisten], sizeof(st->listen_names[0]), "%s", ls.name);
-		st->nlisten++;
-		info("listening on %s for the payload (fd %d)", tok, 2 + st->nlisten);
+		ps.listen_fds[ps.nlisten] = fd;
+		snprintf(ps.listen_names[ps.nlisten], sizeof(ps.listen_names[0]), "%s", ls.name);
+		ps.nlisten++;
+		info("listening on %s for the payload (fd %d)", tok, 2 + ps.nlisten);
 	}
 }
 
-static void build_env(struct init_state *st, const char *home, const char *user)
+/* minboot.env.NAME=value: it replaces the init's default of the same name (PATH, HOME, TERM,
+ * USER, LOGNAME: the first ndef entries), as systemd's Environment= does; the service manager's
+ * own variables (NOTIFY_SOCKET, LISTEN_*, WATCHDOG_*) are not the user's to change. */
+static void env_set(char *kv, int ndef)
 {
-	const char *term = getenv("TERM"); /* the kernel sets TERM=linux for init */
-	char names[LISTEN_MAX * 65] = "", num[16];
+	size_t l = strcspn(kv, "=") + 1;
 	int i;
 
-	env[nenv++] = "PATH=" PAYLOAD_PATH;
-	env_add("HOME=%s%s", home, "");
-	env_add("TERM=%s%s", term && *term ? term : "linux", "");
-	if (user) {
-		env_add("USER=%s%s", user, "");
-		env_add("LOGNAME=%s%s", user, "");
-	}
-	if (st->notify_fd >= 0)
-		env[nenv++] = "NOTIFY_SOCKET=" NOTIFY_PATH;
-	if (st->nlisten) {
-		snprintf(num, sizeof(num), "%d", st->nlisten);
-		env_add("LISTEN_FDS=%s%s", num, "");
-		for (i = 0; i < st->nlisten; i++) {
-			strcat(names, i ? ":" : "");
-			strcat(names, st->listen_names[i]);
+	for (i = 0; i < ndef; i++)
+		if (!strncmp(ps.env[i], kv, l)) {
+			ps.env[i] = kv;
+			return;
 		}
-		env_add("LISTEN_FDNAMES=%s%s", names, "");
-		listen_pid_slot = nenv++; /* LISTEN_PID is the child's own pid: filled in after fork */
-	}
-	if (st->cfg.watchdog_ms) {
-		snprintf(num, sizeof(num), "%u", st->cfg.watchdog_ms * 1000);
-		env_add("WATCHDOG_USEC=%s%s", num, "");
-		watchdog_pid_slot = nenv++;
-	}
-	for (i = 0; i < st->cfg.nenv && nenv < MAX_ENV; i++)
-		env[nenv++] = st->cfg.env[i];
-	env[nenv] = NULL;
+	ps.env[ps.nenv++] = kv;
 }
 
-/* Listening sockets become fds 3, 4, ...: first moved above the target range, then down, so
- * no dup2 overwrites a socket not yet moved. */
-static int pass_listeners(struct init_state *st)
+static void build_env(struct boot *b, const char *home, const char *user)
 {
-	int i, tmp[LISTEN_MAX];
+	const char *term = getenv("TERM"); /* the kernel sets TERM=linux for init */
+	char names[POLICY_MAX_LISTEN * 65] = "", num[16];
+	int i, defaults, svc;
 
-	for (i = 0; i < st->nlisten; i++)
-		if ((tmp[i] = fcntl(st->listen_fds[i], F_DUPFD, 3 + st->nlisten)) < 0)
-			return -errno;
-	for (i = 0; i < st->nlisten; i++)
-		if (dup2(tmp[i], 3 + i) < 0)
-			return -errno;
+	ps.env[ps.nenv++] = "PATH=" POLICY_IMAGE_PATH;
+	env_add("HOME", home);
+	env_add("TERM", term && *term ? term : "linux");
+	if (user) {
+		env_add("USER", user);
+		env_add("LOGNAME", user);
+	}
+	defaults = ps.nenv;
+	if (b->notify_fd >= 0)
+		ps.env[ps.nenv++] = "NOTIFY_SOCKET=" POLICY_NOTIFY_PATH;
+	if (ps.nlisten) {
+		snprintf(num, sizeof(num), "%d", ps.nlisten);
+		env_add("LISTEN_FDS", num);
+		for (i = 0; i < ps.nlisten; i++) {
+			strcat(names, i ? ":" : "");
+			strcat(names, ps.listen_names[i]);
+		}
+		env_add("LISTEN_FDNAMES", names);
+		ps.sp.pid_slot[0] = ps.nenv++; /* LISTEN_PID is the child's own pid: filled in after fork */
+	}
+	if (b->cfg.watchdog_ms) {
+		snprintf(num, sizeof(num), "%u", b->cfg.watchdog_ms * 1000);
+		env_add("WATCHDOG_USEC", num);
+		ps.sp.pid_slot[1] = ps.nenv++;
+	}
+	svc = ps.nenv;
+	for (i = 0; i < b->cfg.nenv && ps.nenv < MAX_ENV; i++)
+		env_set(b->cfg.env[i], defaults);
+	ps.env[ps.nenv] = NULL;
+	/* The commands': the defaults and the user's, not the payload's own service variables */
+	for (i = 0; i < ps.nenv; i++)
+		if (i < defaults || i >= svc)
+			ps.cenv[ps.ncenv++] = ps.env[i];
+	ps.cenv[ps.ncenv] = NULL;
+}
+
+/* Wait for the command b->cmd_pid, killing it after timeout_ms (0: no limit); its wait status.
+ * Whatever else ends meanwhile is reaped (the payload's end is noted for supervision). */
+static int command_wait(struct boot *b, unsigned timeout_ms)
+{
+	long end = uptime_ms(b) + timeout_ms, left;
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	while (reap_children(b), b->cmd_pid > 0) {
+		left = end - uptime_ms(b);
+		if (timeout_ms && left <= 0) {
+			warn("a command did not end within %u ms: killing it", timeout_ms);
+			b->m->kill(b->cmd_pid, SIGKILL);
+			timeout_ms = 0;
+		}
+		b->m->wait_signal(&chld, timeout_ms ? left : POLICY_STOP_POLL_MS);
+	}
+	return b->cmd_status;
+}
+
+/* $MAINPID and ${MAINPID} in line replaced by the main process's pid (nothing when there is
+ * none, as systemd expands an unset variable), into out[len]. */
+static void mainpid_expand(const struct boot *b, const char *line, char *out, size_t len)
+{
+	char pid[16] = "";
+	size_t o = 0, k;
+
+	if (b->payload.pid > 0 && !b->payload.forking)
+		snprintf(pid, sizeof(pid), "%d", (int)b->payload.pid);
+	while (*line && o + sizeof(pid) < len) {
+		k = !strncmp(line, "${MAINPID}", 10) ? 10 : !strncmp(line, "$MAINPID", 8) ? 8 : 0;
+		if (k) {
+			o += snprintf(out + o, len - o, "%s", pid);
+			line += k;
+		} else {
+			out[o++] = *line++;
+		}
+	}
+	out[o] = '\0';
+}
+
+static int command_run(struct boot *b, const char *what, const char *line, unsigned timeout_ms)
+{
+	static char buf[CONFIG_STR];
+	char *argv[CMDLINE_MAX_ARGS + 1], desc[96];
+	struct spawn sp = ps.sp;
+	int flags, status;
+	pid_t pid;
+
+	mainpid_expand(b, line, buf, sizeof(buf));
+	if (cmd_prefixed(buf, argv, &sp.path, &flags) <= 0) {
+		err("%s %s: bad command", what, line);
+		return 1 << 8;
+	}
+	sp.argv = argv;
+	sp.envp = ps.cenv;
+	sp.nfds = 0;
+	sp.pid_slot[0] = sp.pid_slot[1] = -1;
+	if (flags & CMD_PRIVILEGED)
+		sp.cred = 0;
+	info("%s: %s", what, line);
+	pid = b->m->spawn(&sp);
+	if (pid < 0) {
+		err("%s: unable to start %s: %s", what, argv[0], strerror(-pid));
+		return 1 << 8;
+	}
+	b->cmd_pid = pid;
+	status = command_wait(b, timeout_ms);
+	if (status && !(flags & CMD_IGNORE)) {
+		describe_status(status, desc, sizeof(desc));
+		warn("%s %s %s", what, argv[0], desc);
+		return status;
+	}
 	return 0;
 }
 
-static int drop_privileges(void)
+int service_has(const struct boot *b, char kind)
 {
-	int cap, last = CAP_LAST_CAP;
-	char buf[16] = "";
-	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	const char *l;
 
-	if (fd >= 0) {
-		if (read(fd, buf, sizeof(buf) - 1) > 0 && buf[0] >= '0' && buf[0] <= '9')
-			last = atoi(buf);
-		close(fd);
-	}
-	for (cap = 0; cap <= last; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return -errno;
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
-	if (setgroups(cred.ngroups, cred.groups) < 0 || setgid(cred.gid) < 0 || setuid(cred.uid) < 0)
-		return -errno;
+	for (l = b->cfg.exec; *l; l = strchrnul(l, '\n'), l += !!*l)
+		if (*l == kind)
+			return 1;
 	return 0;
 }
 
-/* In the child: its own session with the console as controlling terminal (so ^C reaches it),
- * default signal mask, then exec.  Exit codes follow the shell: 127 not found, 126 not runnable. */
-static void child_exec(struct init_state *st)
+int service_exec(struct boot *b, char kind, unsigned timeout_ms)
 {
-	static char pidvar[2][32];
-	const char *what = "prepare";
-	sigset_t none;
-	int r = 0;
+	static const char *const names[] = { "ExecStartPre", "ExecStartPost", "ExecReload", "ExecStop" };
+	const char *what = names[strchr(POLICY_EXEC_KINDS, kind) - POLICY_EXEC_KINDS], *line, *nl;
+	char cmd[CONFIG_STR];
+	int r;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setsid();
-	ioctl(0, TIOCSCTTY, 0);
-	if (listen_pid_slot >= 0) {
-		snprintf(pidvar[0], sizeof(pidvar[0]), "LISTEN_PID=%d", (int)getpid());
-		env[listen_pid_slot] = pidvar[0];
+	if (b->payload.pid > 0 && !b->payload.forking)
+		snprintf(ps.mainpid, sizeof(ps.mainpid), "MAINPID=%d", (int)b->payload.pid);
+	else
+		ps.mainpid[0] = '\0';
+	ps.cenv[ps.ncenv] = ps.mainpid[0] ? ps.mainpid : NULL;
+	ps.cenv[ps.ncenv + 1] = NULL;
+	for (line = b->cfg.exec; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (*line == kind) {
+			snprintf(cmd, sizeof(cmd), "%.*s", (int)(nl - line - 1), line + 1);
+			if ((r = command_run(b, what, cmd, timeout_ms)))
+				return r;
+		}
+		if (!*nl)
+			break;
 	}
-	if (watchdog_pid_slot >= 0) {
-		snprintf(pidvar[1], sizeof(pidvar[1]), "WATCHDOG_PID=%d", (int)getpid());
-		env[watchdog_pid_slot] = pidvar[1];
-	}
-	if (chdir(st->cfg.workdir[0] ? st->cfg.workdir : "/") < 0)
-		r = -errno, what = "enter the working directory";
-	else if ((r = pass_listeners(st)) < 0)
-		what = "pass the listening sockets";
-	else if (cred.set && cred.uid != 0 && (r = drop_privileges()) < 0)
-		what = "drop privileges";
-	else if (cred.set && cred.uid == 0 && (setgroups(cred.ngroups, cred.groups) < 0 || setgid(cred.gid) < 0))
-		r = -errno, what = "set the groups";
-	if (r < 0) {
-		err("payload: unable to %s: %s", what, strerror(-r));
-		_exit(126);
-	}
-	environ = env;
-	execvp(argv_run[0], argv_run);
-	err("unable to run %s: %s", argv_run[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	return 0;
 }
 
-/* vfork: the child runs at once, in PID 1's memory, until its exec, and the payload does not
- * wait for PID 1 to be scheduled again; nothing is copied.  child_exec never returns, writes only
- * what is the payload's anyway (env, and environ, set back here), and ends in exec or _exit. */
-int payload_spawn(struct init_state *st)
+int payload_spawn(struct boot *b)
 {
-	long t = uptime_ms();
-	char **saved = environ;
-	pid_t pid = vfork();
+	long t = uptime_ms(b);
+	int r = service_exec(b, 'p', b->cfg.start_timeout_ms);
+	struct spawn sp;
+	pid_t pid;
 
-	if (pid == 0)
-		child_exec(st);
-	environ = saved;
+	b->payload.forking = b->cfg.type == TYPE_FORKING;
+	b->payload.ready = 0;
+	if (r) { /* the start failed: as if the payload had, with the command's status */
+		b->payload.status = r;
+		b->payload.exited = 1;
+		b->payload.started_ms = t;
+		return 0;
+	}
+	sp = ps.sp;
+	if (ps.privileged)
+		sp.cred = 0;
+	pid = b->m->spawn(&sp);
 	if (pid < 0)
-		return -errno;
-	st->payload = pid;
-	st->payload_exited = 0;
-	st->started_ms = t;
-	st->watchdog_deadline = st->cfg.watchdog_ms ? t + st->cfg.watchdog_ms : 0;
-	(void)t;
-	timeline_mark("payload start", argv_run[0]);
+		return pid;
+	b->payload.pid = pid;
+	b->payload.exited = 0;
+	b->payload.started_ms = t;
+	b->payload.watchdog_ms = b->cfg.watchdog_ms;
+	b->payload.watchdog_deadline = b->cfg.watchdog_ms ? t + b->cfg.watchdog_ms : 0;
+	timeline_mark("payload start", ps.args[0]);
 	timeline_write();
 	return 0;
 }
 
-void step_payload(struct init_state *st)
+/* minboot.dir lines, "PATH[:MODE]": made (with their parents) and given the payload's owner and
+ * the mode, as systemd makes RuntimeDirectory= and the other *Directory= settings. */
+static void make_dirs(struct boot *b)
+{
+	char line[MACHINE_PATH], path[MACHINE_PATH], *colon, *s;
+	const char *l = b->cfg.dirs, *nl;
+	unsigned mode;
+
+	for (; *l; l = *nl ? nl + 1 : nl) {
+		nl = strchrnul(l, '\n');
+		snprintf(line, sizeof(line), "%.*s", (int)(nl - l), l);
+		mode = 0755;
+		if ((colon = strrchr(line, ':')) && colon[1] >= '0' && colon[1] <= '7') {
+			*colon = '\0';
+			mode = (unsigned)strtoul(colon + 1, NULL, 8);
+		}
+		machine_path(b->m, line, path);
+		for (s = path + strlen(b->m->root) + 1; (s = strchr(s, '/')); *s++ = '/') {
+			*s = '\0';
+			mkdir(path, 0755);
+		}
+		if ((mkdir(path, mode) < 0 && errno != EEXIST) || chmod(path, mode) < 0 ||
+		    (ps.sp.cred && chown(path, ps.sp.uid, ps.sp.gid) < 0))
+			warn("unable to make the directory %s: %s", line, strerror(errno));
+	}
+}
+
+int step_payload(struct boot *b)
 {
 	const char *home = "/", *user = NULL;
+	char path[MACHINE_PATH];
 	int r;
 
-	argv_run = payload_args(st);
-	if (!argv_run)
-		return;
-	if (st->cfg.user[0] && resolve_user(st, &home, &user) < 0)
-		return;
-	if (st->cfg.workdir[0] && access(st->cfg.workdir, X_OK) < 0)
-		return fatal_set(st, "minboot.workdir=%s: %s", st->cfg.workdir, strerror(errno));
-	mkdir("/run/minboot", 0755);
-	st->notify_fd = notify_open(NOTIFY_PATH);
-	if (st->notify_fd < 0)
-		warn("unable to create the notify socket " NOTIFY_PATH ": %s", strerror(-st->notify_fd));
-	open_listeners(st);
-	build_env(st, home, user);
-	r = payload_spawn(st);
+	memset(&ps, 0, sizeof(ps));
+	ps.sp.pid_slot[0] = ps.sp.pid_slot[1] = -1;
+	if ((r = payload_args(b)) < 0)
+		return r;
+	if (b->cfg.user[0] && (r = resolve_user(b, &home, &user)) < 0)
+		return r;
+	if (b->cfg.workdir[0] && access(machine_path(b->m, b->cfg.workdir, path), X_OK) < 0)
+		return boot_fail(b, -errno, "minboot.workdir=%s: %s", b->cfg.workdir, strerror(errno));
+	mkdir(machine_path(b->m, POLICY_RUN_DIR, path), 0755);
+	b->notify_fd = notify_open(machine_path(b->m, POLICY_NOTIFY_PATH, path));
+	if (b->notify_fd < 0)
+		warn("unable to create the notify socket " POLICY_NOTIFY_PATH ": %s", strerror(-b->notify_fd));
+	open_listeners(b);
+	build_env(b, home, user);
+	ps.sp.argv = ps.args;
+	ps.sp.envp = ps.env;
+	ps.sp.workdir = b->cfg.workdir;
+	ps.sp.groups = ps.groups;
+	ps.sp.fds = ps.listen_fds;
+	ps.sp.nfds = ps.nlisten;
+	ps.sp.umask = b->cfg.umask;
+	ps.sp.no_new_privs = b->cfg.no_new_privs;
+	ps.sp.has_cap_bound = b->cfg.has_cap_bound;
+	ps.sp.cap_bound = b->cfg.cap_bound;
+	ps.sp.cap_ambient = b->cfg.cap_ambient;
+	ps.sp.limits = b->cfg.limit;
+	ps.sp.nlimits = b->cfg.nlimit;
+	make_dirs(b);
+	r = payload_spawn(b);
 	if (r < 0)
-		fatal_set(st, "unable to fork the payload: %s", strerror(-r));
+		return boot_fail(b, r, "unable to fork the payload: %s", strerror(-r));
+	return 0;
 }

@@ -12,39 +12,45 @@
 #include "common/log.h"
 #include "init/init.h"
 
-int power_buttons_open(struct init_state *st)
+/* Whether /sys/class/input/NAME is a power button. */
+static int is_power_button(const struct machine *m, const char *name)
 {
-	char path[300], name[64];
-	struct dirent *de;
-	DIR *d = opendir("/sys/class/input");
+	char rel[300], path[MACHINE_PATH], text[64];
 	ssize_t n;
 	int fd;
 
-	st->npower = 0;
+	snprintf(rel, sizeof(rel), "/sys/class/input/%s/device/name", name);
+	if ((fd = open(machine_path(m, rel, path), O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	text[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return !strncmp(text, "Power Button", 12);
+}
+
+int power_buttons_open(const struct machine *m, int *fds, int max)
+{
+	char rel[300], path[MACHINE_PATH];
+	struct dirent *de;
+	DIR *d = opendir(machine_path(m, "/sys/class/input", path));
+	int fd, n = 0;
+
 	if (!d)
 		return 0;
-	while ((de = readdir(d)) && st->npower < 4) {
-		if (strncmp(de->d_name, "event", 5))
+	while ((de = readdir(d)) && n < max) {
+		if (strncmp(de->d_name, "event", 5) || !is_power_button(m, de->d_name))
 			continue;
-		snprintf(path, sizeof(path), "/sys/class/input/%s/device/name", de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, name, sizeof(name) - 1);
-		name[n > 0 ? n : 0] = '\0';
-		close(fd);
-		if (strncmp(name, "Power Button", 12))
-			continue;
-		snprintf(path, sizeof(path), "/dev/input/%s", de->d_name);
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		snprintf(rel, sizeof(rel), "/dev/input/%s", de->d_name);
+		fd = open(machine_path(m, rel, path), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
-			warn("unable to open the power button %s: %s", path, strerror(errno));
+			warn("unable to open the power button %s: %s", rel, strerror(errno));
 			continue;
 		}
-		st->power_fds[st->npower++] = fd;
-		dbg("power button on %s", path);
+		fds[n++] = fd;
+		dbg("power button on %s", rel);
 	}
 	closedir(d);
-	return st->npower;
+	return n;
 }
 
 /* 1 when the button was pressed, 0 otherwise (releases, other keys, nothing to read). */

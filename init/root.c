@@ -7,22 +7,24 @@
 
 #include "common/log.h"
 #include "init/init.h"
-#include "init/sys.h"
 
-void step_root(struct init_state *st)
+int step_root(struct boot *b)
 {
-	struct statvfs sv;
+	char root[MACHINE_PATH];
+	struct statfs sf;
 
-	if (st->cfg.rw == 0)
-		return; /* "ro": leave it as the kernel mounted it */
-	if (statvfs("/", &sv) < 0) {
+	if (b->cfg.rw == 0)
+		return 0; /* "ro": leave it as the kernel mounted it */
+	machine_path(b->m, "/", root);
+	if (b->m->statfs(root, &sf) < 0) {
 		warn("unable to stat /: %s", strerror(errno));
-		return;
+		return 0;
 	}
-	if (!(sv.f_flag & ST_RDONLY))
-		return;
-	if (sys.mount(NULL, "/", "", MS_REMOUNT, NULL) < 0)
+	if (!(sf.f_flags & ST_RDONLY))
+		return 0;
+	if (b->m->mount(NULL, root, "", MS_REMOUNT, NULL) < 0)
 		err("unable to remount / read-write: %s", strerror(errno));
 	else
 		info("remounted / read-write");
+	return 0;
 }

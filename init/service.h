@@ -5,19 +5,23 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/policy.h"
+
 /* notify.c — sd_notify(3) datagrams: newline-separated KEY=VALUE assignments. */
 struct notify_msg {
 	int ready, stopping, reloading, watchdog, watchdog_trigger;
 	int has_status;
 	char status[256];
 	pid_t mainpid;
+	int has_watchdog_usec;
+	unsigned long long watchdog_usec; /* WATCHDOG_USEC=: the payload's new interval */
 };
 int notify_parse(const char *buf, size_t len, struct notify_msg *m);
 int notify_open(const char *path);                 /* fd, or -errno */
 int notify_recv(int fd, struct notify_msg *m, pid_t *sender, uid_t *uid); /* 0, -EAGAIN, -errno */
 
 /* listen.c — minboot.listen specs: "80", "127.0.0.1:8080", "[::1]:80", "udp:53", "unix:/run/x". */
-#define LISTEN_MAX 16
+#define LISTEN_MAX POLICY_MAX_LISTEN
 struct listen_spec {
 	int family;               /* AF_INET6 (also IPv4 when any-address), AF_INET, AF_UNIX */
 	int type;                 /* SOCK_STREAM or SOCK_DGRAM */
@@ -37,6 +41,16 @@ struct fstab_entry {
 	int nofail, noauto;
 };
 int fstab_parse_line(char *line, struct fstab_entry *e); /* 1 entry, 0 blank/comment, -EINVAL */
+/* \ooo octal escapes (\040 a space) of src into dst[len]; dst may be src.  0 or -EINVAL. */
+int fstab_unescape(char *dst, size_t len, const char *src);
+
+/* tmpfiles.c — tmpfiles.d(5) lines: 1 a "d"/"D" entry, 0 another type or a comment, -EINVAL. */
+struct tmpfiles_entry {
+	char path[256], user[64], group[64]; /* user, group: "" for root's */
+	unsigned mode;
+	int mode_on_create, owner_on_create; /* ":0700", ":user": only when the directory is made */
+};
+int tmpfiles_parse_line(char *line, struct tmpfiles_entry *e);
 
 /* passwd.c — the image's /etc/passwd and /etc/group. */
 struct pw {

@@ -1,18 +1,35 @@
-/* Step 7: PID 1's one event loop.  Every signal is blocked and read from a signalfd, beside the
+/* Step 7: PID 1's one event loop (on the real machine's signals and fds: the PID-namespace
+ * tests, t-pid1*.sh, are its tests).  Every signal is blocked and read from a signalfd, beside the
  * sd_notify socket and the power button: no work happens in asynchronous handlers.  The loop ends
  * when the machine should stop: the payload ended for good, a shutdown signal, the power button. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/policy.h"
 #include "init/init.h"
 #include "init/service.h"
 
-static long restart_at; /* uptime at which to restart the payload; 0 = none pending */
+/* How the payload ended, as systemd.service(5)'s table of Restart= counts it. */
+enum end { END_CLEAN, END_CODE, END_SIGNAL, END_TIMEOUT, END_WATCHDOG };
+
+/* The step's own state. */
+static struct {
+	long restart_at;          /* when to restart the payload; 0 = none pending */
+	int restarts;             /* restarts so far in the current crash loop */
+	int cause;                /* END_TIMEOUT, END_WATCHDOG: why the init is stopping it; 0 none */
+	long kill_at;             /* its SIGKILL is due (after SIGABRT, a start timeout); 0 = none */
+	long start_deadline;      /* it must be ready by then (minboot.start-timeout); 0 = none */
+	long pidfile_at;          /* look at minboot.pidfile again then; 0 = not waiting for it */
+	int power_fds[POLICY_MAX_POWER_BUTTONS], npower;
+} sv;
 
 static const char *shutdown_signal(int sig)
 {
@@ -34,151 +51,340 @@ static unsigned backoff_ms(const struct config *c, int restarts)
 	return d > c->restart_delay_max_ms ? c->restart_delay_max_ms : (unsigned)d;
 }
 
-/* The payload ended: restart it (policy, backoff, limit) or return 1 to shut down. */
-static int payload_ended(struct init_state *st, int by_watchdog)
+void payload_kill(struct boot *b, int sig, int final)
 {
-	const struct config *c = &st->cfg;
-	int status = exit_status_of(st->payload_status), again;
-	char what[96];
+	enum kill_mode k = b->cfg.kill_mode;
 
-	describe_status(st->payload_status, what, sizeof(what));
-	info("payload %s", what);
-	again = by_watchdog || c->restart == RESTART_ALWAYS || (c->restart == RESTART_ON_FAILURE && status);
-	if (!again)
-		return 1;
-	/* A payload that ran longer than the longest delay was not crash-looping: start afresh. */
-	if (uptime_ms() - st->started_ms > (long)c->restart_delay_max_ms)
-		st->restarts = 0;
-	if ((unsigned)st->restarts >= c->restart_max) {
-		warn("payload restarted %d times; giving up", st->restarts);
+	if (b->payload.pid <= 0 || (k == KILL_NONE && !final))
+		return;
+	if (k == KILL_CONTROL_GROUP || (k == KILL_MIXED && final))
+		b->m->kill(-b->payload.pid, sig);
+	b->m->kill(b->payload.pid, sig);
+}
+
+/* The init stops the payload for a reason (a watchdog, a start timeout, a failed ExecStartPost):
+ * sig now, SIGKILL after minboot.stop-timeout (systemd's TimeoutAbortSec= and TimeoutStopSec=). */
+static void payload_stop(struct boot *b, int cause, int sig)
+{
+	sv.cause = cause;
+	sv.start_deadline = sv.pidfile_at = 0;
+	b->payload.watchdog_deadline = 0;
+	payload_kill(b, sig, 0);
+	sv.kill_at = uptime_ms(b) + b->cfg.stop_timeout_ms;
+}
+
+/* Started as its type says: ExecStartPost now; its failure stops the payload (a failure). */
+static void payload_ready(struct boot *b)
+{
+	b->payload.ready = 1;
+	sv.start_deadline = sv.pidfile_at = 0;
+	if (service_exec(b, 'P', b->cfg.start_timeout_ms) && b->payload.pid > 0)
+		payload_stop(b, END_CODE, b->cfg.kill_signal);
+}
+
+/* Just (re)started: simple and exec are started now; notify waits for READY=1, forking for its
+ * first process to exit, oneshot for its end, each within minboot.start-timeout. */
+static void payload_started(struct boot *b)
+{
+	enum service_type t = b->cfg.type;
+
+	sv.cause = 0;
+	sv.kill_at = 0;
+	if (b->payload.pid <= 0)
+		return;
+	if (t == TYPE_SIMPLE || t == TYPE_EXEC)
+		payload_ready(b);
+	else if (b->cfg.start_timeout_ms)
+		sv.start_deadline = uptime_ms(b) + b->cfg.start_timeout_ms;
+}
+
+static int payload_restart(struct boot *b)
+{
+	int r = payload_spawn(b);
+
+	if (r < 0) {
+		err("unable to restart the payload: %s", strerror(-r));
 		return 1;
 	}
-	unsigned delay = backoff_ms(c, st->restarts);
-
-	restart_at = uptime_ms() + delay;
-	info("restarting the payload in %u ms (restart %d of %u)", delay, st->restarts + 1, c->restart_max);
-	st->restarts++;
+	payload_started(b);
 	return 0;
+}
+
+/* Restart= as systemd.service(5)'s table: a bit per end (enum end) for each policy. */
+static const unsigned char restart_when[] = {
+	[RESTART_NO] = 0, [RESTART_ON_FAILURE] = 0x1e, [RESTART_ALWAYS] = 0x1f, [RESTART_ON_SUCCESS] = 0x01,
+	[RESTART_ON_ABNORMAL] = 0x1c, [RESTART_ON_ABORT] = 0x04, [RESTART_ON_WATCHDOG] = 0x10,
+};
+
+/* systemd's clean ends: status 0, or SIGHUP, SIGINT, SIGTERM, SIGPIPE; ExecStart's "-" makes
+ * every end clean. */
+static enum end end_of(const struct boot *b)
+{
+	int st = b->payload.status, sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+
+	if (sv.cause)
+		return (enum end)sv.cause;
+	if (b->payload.ignore_failure || (WIFEXITED(st) && !WEXITSTATUS(st)) ||
+	    sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGPIPE)
+		return END_CLEAN;
+	return sig ? END_SIGNAL : END_CODE;
+}
+
+/* The payload ended: restart it (policy, backoff, limit) or return 1 to shut down. */
+static int payload_ended(struct boot *b)
+{
+	const struct config *c = &b->cfg;
+	char what[96];
+
+	describe_status(b->payload.status, what, sizeof(what));
+	info("payload %s", what);
+	if (!(restart_when[c->restart] >> end_of(b) & 1))
+		return 1;
+	/* A payload that ran longer than the longest delay, and at least systemd's
+	 * StartLimitIntervalSec=, was not crash-looping: start afresh. */
+	if (uptime_ms(b) - b->payload.started_ms > (long)c->restart_delay_max_ms &&
+	    uptime_ms(b) - b->payload.started_ms > POLICY_RESTART_INTERVAL_MS)
+		sv.restarts = 0;
+	if ((unsigned)sv.restarts >= c->restart_max) {
+		warn("payload restarted %d times; giving up", sv.restarts);
+		return 1;
+	}
+	unsigned delay = backoff_ms(c, sv.restarts);
+
+	sv.restart_at = uptime_ms(b) + delay;
+	info("restarting the payload in %u ms (restart %d of %u)", delay, sv.restarts + 1, c->restart_max);
+	sv.restarts++;
+	return 0;
+}
+
+/* A new main process (MAINPID=, the PID file): its end is the payload's end from now on. */
+static void main_pid_set(struct boot *b, pid_t pid)
+{
+	info("payload main process: pid %d", (int)pid);
+	b->payload.pid = pid;
+	b->payload.forking = 0;
+	b->payload.exited = 0;
+}
+
+/* minboot.pidfile, as Type=forking's daemon writes it (perhaps after its parent exited, as
+ * nginx does: then it is looked for again until minboot.start-timeout).  1 when it names a
+ * live process, which becomes the main one. */
+static int pidfile_read(struct boot *b)
+{
+	char path[MACHINE_PATH], buf[32], *end;
+	long pid;
+
+	if (read_file(machine_path(b->m, b->cfg.pidfile, path), buf, sizeof(buf)) < 0)
+		return 0;
+	pid = strtol(buf, &end, 10);
+	if (pid <= 0 || (*end && *end != '\n') || b->m->kill((pid_t)pid, 0) < 0)
+		return 0;
+	main_pid_set(b, (pid_t)pid);
+	return 1;
+}
+
+/* Type=forking's first process exited with status 0: the daemon it left is the main process. */
+static void forked(struct boot *b)
+{
+	b->payload.forking = 0;
+	b->payload.pid = 0;
+	if (b->cfg.pidfile[0] && !pidfile_read(b)) {
+		sv.pidfile_at = uptime_ms(b) + POLICY_DEVICE_POLL_MS;
+		return;
+	}
+	if (!b->payload.pid)
+		warn("payload forked, but its main process is unknown (no PIDFile= or MAINPID=)");
+	payload_ready(b);
+}
+
+/* After reaping: the payload's end, when it ended, decides; 1 when the machine should stop. */
+static int payload_decide(struct boot *b)
+{
+	int st = b->payload.status;
+
+	if (!b->payload.exited)
+		return 0;
+	b->payload.exited = 0;
+	if (b->payload.forking && WIFEXITED(st) && !WEXITSTATUS(st) && !sv.cause) {
+		forked(b);
+		return 0;
+	}
+	if (b->cfg.type == TYPE_ONESHOT && !b->payload.ready && end_of(b) == END_CLEAN)
+		payload_ready(b);
+	b->payload.ended = 1;
+	b->payload.forking = 0;
+	sv.kill_at = sv.start_deadline = sv.pidfile_at = 0;
+	b->payload.watchdog_deadline = 0;
+	if (!payload_ended(b))
+		return 0;
+	b->shutdown_reason = "payload ended";
+	return 1;
 }
 
 /* Only the payload's own processes (its session) speak for it.  A sender that has already exited
  * (systemd-notify sends and exits at once) cannot be placed in a session any more: it is taken
  * when it ran as the payload's user.  Senders outside the appliance's PID namespace show as 0. */
-static int notify_sender_ok(const struct init_state *st, pid_t pid, uid_t uid)
+static int notify_sender_ok(const struct boot *b, pid_t pid, uid_t uid)
 {
 	pid_t sid;
 
-	if (!st->payload || pid <= 0)
+	if (!b->payload.pid || pid <= 0)
 		return 0;
 	sid = getsid(pid);
 	if (sid >= 0)
-		return sid == st->payload;
-	return errno == ESRCH && uid == st->payload_uid;
+		return sid == b->payload.pid || pid == b->payload.pid || sid == getsid(b->payload.pid);
+	return errno == ESRCH && uid == b->payload.uid;
 }
 
-static void on_notify(struct init_state *st)
+/* One message: what sd_notify(3) says systemd does with each assignment. */
+void notify_apply(struct boot *b, const struct notify_msg *m)
+{
+	long now = uptime_ms(b);
+
+	if (m->mainpid > 1 && m->mainpid != b->payload.pid)
+		main_pid_set(b, m->mainpid);
+	if (m->reloading) {
+		info("payload reloading");
+		timeline_mark("payload reloading", NULL);
+	}
+	if (m->ready) {
+		timeline_mark("payload ready", NULL);
+		if (!b->payload.ready && b->cfg.type == TYPE_NOTIFY)
+			payload_ready(b);
+	}
+	if (m->has_status)
+		info("payload status: %s", m->status);
+	if (m->stopping)
+		info("payload stopping");
+	if (m->has_watchdog_usec) { /* a new interval, from now; 0 turns the watchdog off */
+		b->payload.watchdog_ms = (unsigned)((m->watchdog_usec + 999) / 1000);
+		info("payload watchdog: %u ms", b->payload.watchdog_ms);
+		b->payload.watchdog_deadline = b->payload.watchdog_ms ? now + b->payload.watchdog_ms : 0;
+	}
+	if (m->watchdog && b->payload.watchdog_ms)
+		b->payload.watchdog_deadline = now + b->payload.watchdog_ms;
+	if (m->watchdog_trigger && b->payload.pid > 0) {
+		warn("payload asked for its watchdog to fire");
+		b->payload.watchdog_deadline = now;
+	}
+}
+
+static void on_notify(struct boot *b)
 {
 	struct notify_msg m;
 	pid_t sender;
 	uid_t sender_uid;
 	int r;
 
-	while ((r = notify_recv(st->notify_fd, &m, &sender, &sender_uid)) != -EAGAIN) {
+	while (b->notify_fd >= 0 && (r = notify_recv(b->notify_fd, &m, &sender, &sender_uid)) != -EAGAIN) {
 		if (r < 0) {
 			if (r != -EMSGSIZE)
 				return;
 			warn("notify: oversized message ignored");
 			continue;
 		}
-		if (!notify_sender_ok(st, sender, sender_uid)) {
+		if (!notify_sender_ok(b, sender, sender_uid)) {
 			warn("notify: message from pid %d, not the payload's, ignored", (int)sender);
 			continue;
 		}
-		if (m.ready)
-			timeline_mark("payload ready", NULL);
-		if (m.has_status)
-			info("payload status: %s", m.status);
-		if (m.stopping)
-			info("payload stopping");
-		if (m.watchdog && st->cfg.watchdog_ms)
-			st->watchdog_deadline = uptime_ms() + st->cfg.watchdog_ms;
-		if (m.watchdog_trigger && st->payload > 0) {
-			warn("payload asked for its watchdog to fire");
-			st->watchdog_deadline = uptime_ms();
-		}
+		status_forward(b, &m);
+		notify_apply(b, &m);
 	}
 }
 
-/* Returns the poll timeout in ms for the nearest deadline, -1 for none. */
-static int next_timeout(const struct init_state *st)
+/* The nearest of the deadlines (0 = none) in ms from now, -1 for none. */
+static int next_timeout(const struct boot *b)
 {
-	long now = uptime_ms(), t = -1;
+	long d[] = { sv.restart_at, sv.kill_at, sv.start_deadline, sv.pidfile_at,
+		     b->payload.pid > 0 ? b->payload.watchdog_deadline : 0 };
+	long now = uptime_ms(b), t = -1;
+	unsigned i;
 
-	if (restart_at)
-		t = restart_at - now;
-	if (st->payload > 0 && st->watchdog_deadline) {
-		long w = st->watchdog_deadline - now;
-		t = t < 0 || w < t ? w : t;
-	}
-	return t < 0 ? (restart_at || st->watchdog_deadline ? 0 : -1) : (int)t;
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		if (d[i] && (t < 0 || d[i] - now < t))
+			t = d[i] - now > 0 ? d[i] - now : 0;
+	return (int)t;
 }
 
-static int on_timers(struct init_state *st)
+static int due(long *at, long now)
 {
-	long now = uptime_ms();
-	int r;
+	if (!*at || now < *at)
+		return 0;
+	*at = 0;
+	return 1;
+}
 
-	if (restart_at && now >= restart_at) {
-		restart_at = 0;
-		r = payload_spawn(st);
-		if (r < 0) {
-			err("unable to restart the payload: %s", strerror(-r));
-			return 1;
-		}
+/* Returns 1 when the machine should stop. */
+int supervise_timers(struct boot *b)
+{
+	long now = uptime_ms(b);
+
+	if (due(&sv.restart_at, now) && payload_restart(b))
+		return 1;
+	if (b->payload.pid > 0 && due(&b->payload.watchdog_deadline, now)) {
+		/* systemd's WatchdogSignal= default: SIGABRT, so the payload can dump its state */
+		warn("payload missed its watchdog (%u ms): sending SIGABRT", b->payload.watchdog_ms);
+		payload_stop(b, END_WATCHDOG, SIGABRT);
 	}
-	if (st->payload > 0 && st->watchdog_deadline && now >= st->watchdog_deadline) {
-		warn("payload missed its watchdog (%u ms): killing it", st->cfg.watchdog_ms);
-		st->watchdog_deadline = 0;
-		kill(-st->payload, SIGKILL);
-		kill(st->payload, SIGKILL);
-		st->restarts_by_watchdog = 1;
+	if (due(&sv.start_deadline, now)) {
+		warn("payload did not start within %u ms: stopping it", b->cfg.start_timeout_ms);
+		payload_stop(b, END_TIMEOUT, b->cfg.kill_signal);
 	}
-	return 0;
+	if (due(&sv.pidfile_at, now)) {
+		if (pidfile_read(b))
+			payload_ready(b);
+		else
+			sv.pidfile_at = now + POLICY_DEVICE_POLL_MS;
+	}
+	if (due(&sv.kill_at, now) && b->payload.pid > 0) {
+		warn("payload did not stop within %u ms: killing it", b->cfg.stop_timeout_ms);
+		payload_kill(b, SIGKILL, 1);
+	}
+	return payload_decide(b); /* a command run here may have seen the payload end */
+}
+
+/* Reap; when the payload was among them, restart it or return 1: the machine should stop. */
+static int reap_and_decide(struct boot *b)
+{
+	reap_children(b);
+	return payload_decide(b);
+}
+
+int supervise_begin(struct boot *b)
+{
+	memset(&sv, 0, sizeof(sv));
+	payload_started(b);
+	/* A child may have ended before the signalfd existed: its SIGCHLD is pending, but reap now
+	 * anyway so nothing waits on it. */
+	return reap_and_decide(b);
 }
 
 /* Handle one signal; returns 1 when the machine should stop. */
-static int on_signal(struct init_state *st, const struct signalfd_siginfo *si)
+int supervise_signal(struct boot *b, int sig)
 {
-	int sig = (int)si->ssi_signo;
+	const char *name = shutdown_signal(sig);
 
-	if (sig == SIGCHLD) {
-		reap_children(st);
-		if (st->payload_exited) {
-			int wd = st->restarts_by_watchdog;
-			st->payload_exited = 0;
-			st->payload_ended = 1;
-			st->restarts_by_watchdog = 0;
-			if (payload_ended(st, wd)) {
-				st->shutdown_reason = "payload ended";
-				return 1;
-			}
-		}
-		return 0;
+	if (sig == SIGCHLD)
+		return reap_and_decide(b);
+	if (sig == SIGHUP && service_has(b, 'r')) { /* systemctl reload: the unit's ExecReload */
+		info("SIGHUP received: reloading the payload");
+		service_exec(b, 'r', b->cfg.start_timeout_ms);
+		return payload_decide(b);
 	}
-	if (shutdown_signal(sig)) {
-		info("%s received: shutting down", shutdown_signal(sig));
-		st->shutdown_reason = shutdown_signal(sig);
+	if (name) {
+		info("%s received: shutting down", name);
+		b->shutdown_reason = name;
 		return 1;
 	}
-	if ((sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2) && st->payload > 0 &&
-	    kill(-st->payload, sig) < 0)
+	if ((sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2) && b->payload.pid > 0 &&
+	    b->m->kill(-b->payload.pid, sig) < 0)
 		warn("unable to forward signal %d to the payload: %s", sig, strerror(errno));
 	return 0;
 }
 
-void step_supervise(struct init_state *st)
+int step_supervise(struct boot *b)
 {
-	struct pollfd pfd[3 + 4];
+	struct pollfd pfd[3 + POLICY_MAX_POWER_BUTTONS];
 	struct signalfd_siginfo si[16];
 	sigset_t all;
 	int sfd, n, i, k;
@@ -186,53 +392,51 @@ void step_supervise(struct init_state *st)
 
 	sigfillset(&all);
 	sfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		fatal_set(st, "unable to create a signalfd: %s", strerror(errno));
-		return;
-	}
-	power_buttons_open(st);
-	/* A child may have ended before the signalfd existed: its SIGCHLD is pending, but reap now
-	 * anyway so nothing waits on it. */
-	reap_children(st);
-	if (st->payload_exited) {
-		st->payload_exited = 0;
-		st->payload_ended = 1;
-		if (payload_ended(st, 0)) {
-			st->shutdown_reason = "payload ended";
-			return;
-		}
-	}
+	if (sfd < 0)
+		return boot_fail(b, -errno, "unable to create a signalfd: %s", strerror(errno));
+	if (supervise_begin(b))
+		goto out;
+	/* The drivers left off the critical path, at a low priority beside the starting payload;
+	 * then the power button they make. */
+	setpriority(PRIO_PROCESS, 0, 10);
+	modules_late(b);
+	setpriority(PRIO_PROCESS, 0, 0);
+	sv.npower = power_buttons_open(b->m, sv.power_fds, POLICY_MAX_POWER_BUTTONS);
 	while (1) {
 		n = 0;
 		pfd[n++] = (struct pollfd){ sfd, POLLIN, 0 };
-		if (st->notify_fd >= 0)
-			pfd[n++] = (struct pollfd){ st->notify_fd, POLLIN, 0 };
-		if (st->uevent_fd >= 0)
-			pfd[n++] = (struct pollfd){ st->uevent_fd, POLLIN, 0 };
-		for (i = 0; i < st->npower; i++)
-			pfd[n++] = (struct pollfd){ st->power_fds[i], POLLIN, 0 };
-		if (poll(pfd, n, next_timeout(st)) < 0 && errno != EINTR)
+		if (b->notify_fd >= 0)
+			pfd[n++] = (struct pollfd){ b->notify_fd, POLLIN, 0 };
+		if (b->uevent_fd >= 0)
+			pfd[n++] = (struct pollfd){ b->uevent_fd, POLLIN, 0 };
+		for (i = 0; i < sv.npower; i++)
+			pfd[n++] = (struct pollfd){ sv.power_fds[i], POLLIN, 0 };
+		if (poll(pfd, n, next_timeout(b)) < 0 && errno != EINTR)
 			err("poll: %s", strerror(errno));
+		/* Messages before signals, as systemd orders them: a payload that sends MAINPID= or
+		 * READY=1 and exits is heard before its end is. */
+		on_notify(b);
 		while ((got = read(sfd, si, sizeof(si))) > 0)
 			for (k = 0; k < (int)(got / sizeof(si[0])); k++)
-				if (on_signal(st, &si[k]))
+				if (supervise_signal(b, (int)si[k].ssi_signo))
 					goto out;
 		for (i = 0; i < n; i++) {
 			if (!(pfd[i].revents & POLLIN) || pfd[i].fd == sfd)
 				continue;
-			if (pfd[i].fd == st->notify_fd) {
-				on_notify(st);
-			} else if (pfd[i].fd == st->uevent_fd) {
-				hotplug_events(st);
+			if (pfd[i].fd == b->notify_fd) {
+				continue;
+			} else if (pfd[i].fd == b->uevent_fd) {
+				hotplug_events(b);
 			} else if (power_button_pressed(pfd[i].fd)) {
 				info("power button pressed: shutting down");
-				st->shutdown_reason = "power button";
+				b->shutdown_reason = "power button";
 				goto out;
 			}
 		}
-		if (on_timers(st))
+		if (supervise_timers(b))
 			goto out;
 	}
 out:
 	close(sfd);
+	return 0;
 }

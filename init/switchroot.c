@@ -14,13 +14,12 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/policy.h"
 #include "init/init.h"
-#include "init/sys.h"
 
-#define NEWROOT "/newroot"
-
-/* Delete the initramfs tree below fd, staying on its filesystem (never into mounts). */
-static void delete_tree(int dfd, dev_t rootdev)
+/* Delete the initramfs tree below fd, staying on its filesystem (never into mounts, nor into the
+ * new root, whatever its device says). */
+static void delete_tree(int dfd, dev_t rootdev, int top)
 {
 	struct dirent *de;
 	struct stat st;
@@ -31,14 +30,15 @@ static void delete_tree(int dfd, dev_t rootdev)
 		return;
 	}
 	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (top && !strcmp(de->d_name, &POLICY_NEWROOT[1])))
 			continue;
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != rootdev)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 			if (sub >= 0)
-				delete_tree(sub, rootdev);
+				delete_tree(sub, rootdev, 0);
 			unlinkat(dfd, de->d_name, AT_REMOVEDIR);
 		} else {
 			unlinkat(dfd, de->d_name, 0);
@@ -47,66 +47,112 @@ static void delete_tree(int dfd, dev_t rootdev)
 	closedir(d);
 }
 
-static int on_initramfs(void)
+static int on_initramfs(const struct machine *m)
 {
+	char root[MACHINE_PATH];
 	struct statfs sf;
 
-	return statfs("/", &sf) == 0 && (sf.f_type == RAMFS_MAGIC || sf.f_type == TMPFS_MAGIC);
+	return m->statfs(machine_path(m, "/", root), &sf) == 0 &&
+	       (sf.f_type == RAMFS_MAGIC || sf.f_type == TMPFS_MAGIC);
 }
 
-static int mount_root(struct init_state *st, const char *dev)
+static int mount_root(struct boot *b, const char *dev, const char *newroot)
 {
-	static const char *const guesses[] = { "ext4", "ext2", "xfs", "btrfs", "vfat" };
-	const char *type = st->cfg.rootfstype[0] ? st->cfg.rootfstype : NULL;
-	const char *data = st->cfg.rootflags[0] ? st->cfg.rootflags : NULL;
-	unsigned long flags = st->cfg.rw == 0 ? MS_RDONLY : 0;
-	unsigned i;
+	const struct machine *m = b->m;
+	const char *type = b->cfg.rootfstype[0] ? b->cfg.rootfstype : NULL;
+	const char *data = b->cfg.rootflags[0] ? b->cfg.rootflags : NULL;
+	unsigned long flags = b->cfg.rw == 0 ? MS_RDONLY : 0;
+	const char *const *t;
 
-	mkdir(NEWROOT, 0755);
+	mkdir(newroot, 0755);
 	if (type) {
-		if (sys.mount(dev, NEWROOT, type, flags, data) == 0)
+		if (m->mount(dev, newroot, type, flags, data) == 0)
 			return 0;
-		if (errno == ENODEV && st->load_module && st->load_module(st, type) == 0 &&
-		    sys.mount(dev, NEWROOT, type, flags, data) == 0)
+		if (errno == ENODEV && b->load_module && b->load_module(b, type) == 0 &&
+		    m->mount(dev, newroot, type, flags, data) == 0)
 			return 0;
 		return -errno;
 	}
-	for (i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++)
-		if (sys.mount(dev, NEWROOT, guesses[i], flags, data) == 0)
+	for (t = policy_root_fstypes; *t; t++)
+		if (m->mount(dev, newroot, *t, flags, data) == 0)
 			return 0;
 	return -EINVAL;
 }
 
-void step_switch_root(struct init_state *st, char **argv)
+/* minboot.root-overlay: the read-only root at /.root-ro, a tmpfs at /.root-rw, their overlay
+ * (upper and work directories in the tmpfs) as the new root, the two moved under it (onto the
+ * root's own /.root-ro and /.root-rw, which minboot-pack's erofs and squashfs images have).  The
+ * overlay module is the image's (the packer's modules-load=overlay). */
+static int overlay_root(struct boot *b, const char *dev, const char *newroot)
 {
-	static const char *const inner[] = { "/dev/pts", "/dev/shm", "/proc", "/sys", "/run", "/tmp" };
-	char dev[300];
-	struct stat rst;
-	unsigned i;
-	int r, fd;
+	const struct machine *m = b->m;
+	char ro[MACHINE_PATH], rw[MACHINE_PATH + 8], t[MACHINE_PATH];
+	size_t n = strlen(machine_path(m, "/.root-rw", rw));
+	int i, r = mount_root(b, dev, machine_path(m, "/.root-ro", ro));
 
-	if (!st->cfg.root[0] || !on_initramfs())
-		return; /* no root=, or already on it (this is the init on the real root) */
-	if (wait_device(st->cfg.root, dev, sizeof(dev), st->cfg.root_timeout_ms) < 0)
-		return fatal_set(st, "root=%s: the device did not appear within %u ms", st->cfg.root,
-				 st->cfg.root_timeout_ms);
-	if ((r = mount_root(st, dev)) < 0)
-		return fatal_set(st, "unable to mount root=%s (%s): %s", st->cfg.root, dev, strerror(-r));
-	if (access(NEWROOT "/init", X_OK) < 0) {
-		sys.umount2(NEWROOT, 0);
-		return fatal_set(st, "root=%s has no /init: it is not a minboot root", st->cfg.root);
+	mkdir(rw, 0755);
+	if (r < 0 || m->mount("tmpfs", rw, "tmpfs", 0, NULL) < 0)
+		return r < 0 ? r : -errno;
+	for (i = 0; i < 2; i++) {
+		memcpy(rw + n, i ? "/w" : "/u", 3);
+		mkdir(rw, 0755);
 	}
-	timeline_mark("switch-root", dev);
-	/* The new init mounts everything again; only /dev moves, to keep the console open. */
-	for (i = 0; i < sizeof(inner) / sizeof(inner[0]); i++)
-		sys.umount2(inner[i], MNT_DETACH);
-	if (sys.mount("/dev", NEWROOT "/dev", "", MS_MOVE, NULL) < 0)
-		sys.umount2("/dev", MNT_DETACH);
-	if (stat("/", &rst) == 0 && (fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
-		delete_tree(fd, rst.st_dev);
-	if (chdir(NEWROOT) < 0 || sys.mount(NEWROOT, "/", "", MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
-	    chdir("/") < 0)
-		return fatal_set(st, "unable to switch to the new root: %s", strerror(errno));
-	execv("/init", argv);
-	fatal_set(st, "unable to run /init on the new root: %s", strerror(errno));
+	rw[n] = '\0';
+	mkdir(newroot, 0755);
+	if (m->mount("overlay", newroot, "overlay", 0, "lowerdir=/.root-ro,upperdir=/.root-rw/u,workdir=/.root-rw/w") < 0)
+		return -errno;
+	m->mount(ro, machine_path(m, POLICY_NEWROOT "/.root-ro", t), "", MS_MOVE, NULL);
+	m->mount(rw, machine_path(m, POLICY_NEWROOT "/.root-rw", t), "", MS_MOVE, NULL);
+	return 0;
+}
+
+/* The new init mounts everything again (policy_early_mounts, detached here in reverse); only
+ * /dev moves, to keep the console open. */
+static void leave_initramfs(const struct machine *m)
+{
+	const struct policy_mount *pm = policy_early_mounts;
+	char path[MACHINE_PATH], dev[MACHINE_PATH];
+	struct stat rst;
+	int fd, i;
+
+	for (i = 0; pm[i].dst; i++)
+		;
+	while (i-- > 0)
+		if (strcmp(pm[i].dst, "/dev"))
+			m->umount2(machine_path(m, pm[i].dst, path), MNT_DETACH);
+	machine_path(m, POLICY_NEWROOT "/dev", path);
+	if (m->mount(machine_path(m, "/dev", dev), path, "", MS_MOVE, NULL) < 0)
+		m->umount2(dev, MNT_DETACH);
+	machine_path(m, "/", path);
+	if (stat(path, &rst) == 0 && (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		delete_tree(fd, rst.st_dev, 1);
+}
+
+int step_switch_root(struct boot *b)
+{
+	const struct machine *m = b->m;
+	char newroot[MACHINE_PATH], path[MACHINE_PATH];
+	struct device dev;
+	int r;
+
+	if (!b->cfg.root[0] || !on_initramfs(m))
+		return 0; /* no root=, or already on it (this is the init on the real root) */
+	if (wait_device(b, b->cfg.root, &dev, b->cfg.root_timeout_ms) < 0)
+		return boot_fail(b, -ENODEV, "root=%s: the device did not appear within %u ms", b->cfg.root,
+				 b->cfg.root_timeout_ms);
+	machine_path(m, POLICY_NEWROOT, newroot);
+	if ((r = b->cfg.root_overlay ? overlay_root(b, dev.src, newroot) : mount_root(b, dev.src, newroot)) < 0)
+		return boot_fail(b, r, "unable to mount root=%s (%s): %s", b->cfg.root, dev.name, strerror(-r));
+	if (access(machine_path(m, POLICY_NEWROOT "/init", path), X_OK) < 0) {
+		m->umount2(newroot, 0);
+		return boot_fail(b, -ENOEXEC, "root=%s has no /init: it is not a minboot root", b->cfg.root);
+	}
+	timeline_mark("switch-root", dev.name);
+	leave_initramfs(m);
+	if (m->chdir(newroot) < 0 || m->mount(newroot, machine_path(m, "/", path), "", MS_MOVE, NULL) < 0 ||
+	    m->chroot(".") < 0 || m->chdir("/") < 0)
+		return boot_fail(b, -errno, "unable to switch to the new root: %s", strerror(errno));
+	if (m->execv("/init", b->argv) == 0)
+		return 1;
+	return boot_fail(b, -errno, "unable to run /init on the new root: %s", strerror(errno));
 }

@@ -6,16 +6,26 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/policy.h"
 #include "init/init.h"
 
-#define TIMELINE_PATH "/run/minboot/timeline"
 #define MAX_MARKS 128
 
+static const struct machine *tm;
 static struct {
 	long ms;
 	char what[72];
 } marks[MAX_MARKS];
 static int nmarks, enabled = -1, flushed; /* -1: not known before the settings are read */
+
+static void timeline_mark_at(long ms, const char *stage, const char *detail);
+
+void timeline_start(const struct machine *m)
+{
+	tm = m;
+	nmarks = flushed = 0;
+	enabled = -1;
+}
 
 static void print_mark(int i)
 {
@@ -35,15 +45,15 @@ void timeline_enable(int on)
 
 void timeline_mark(const char *stage, const char *detail)
 {
-	timeline_mark_at(uptime_ms(), stage, detail);
+	timeline_mark_at(tm->now_ms(), stage, detail);
 }
 
 void timeline_mark_ago(long ago_ms, const char *stage, const char *detail)
 {
-	timeline_mark_at(uptime_ms() - ago_ms, stage, detail);
+	timeline_mark_at(tm->now_ms() - ago_ms, stage, detail);
 }
 
-void timeline_mark_at(long ms, const char *stage, const char *detail)
+static void timeline_mark_at(long ms, const char *stage, const char *detail)
 {
 	if (nmarks < MAX_MARKS) {
 		marks[nmarks].ms = ms;
@@ -60,16 +70,16 @@ void timeline_mark_at(long ms, const char *stage, const char *detail)
 /* "1234 stage detail" lines; rewritten whole (small), so a reader never sees half a line. */
 void timeline_write(void)
 {
-	char buf[MAX_MARKS * 96];
+	char buf[MAX_MARKS * 96], tmp[MACHINE_PATH], path[MACHINE_PATH];
 	int i, n = 0, fd;
 
 	for (i = 0; i < nmarks && n < (int)sizeof(buf) - 96; i++)
 		n += snprintf(buf + n, sizeof(buf) - n, "%ld %s\n", marks[i].ms, marks[i].what);
-	fd = open(TIMELINE_PATH ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(machine_path(tm, POLICY_TIMELINE_PATH ".tmp", tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
 	if (write(fd, buf, n) == n && close(fd) == 0)
-		rename(TIMELINE_PATH ".tmp", TIMELINE_PATH);
+		rename(tmp, machine_path(tm, POLICY_TIMELINE_PATH, path));
 	else
 		close(fd);
 	flushed = 1;

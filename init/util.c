@@ -1,15 +1,37 @@
+/* Helpers the steps share (init.h). */
 #include <errno.h>
-#include <unistd.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
+#include <unistd.h>
 
-#include "common/log.h"
 #include "init/init.h"
+
+int read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return (int)n;
+		}
+		len += n;
+	}
+	buf[len] = '\0';
+	n = (len == size - 1 && read(fd, &(char){ 0 }, 1) > 0) ? -EFBIG : 0;
+	close(fd);
+	return (int)n;
+}
 
 /* Lines of a file through read(2) and one buffer: lines longer than the buffer are reported as
  * overlong and skipped whole, whatever their length (an fstab line of 1 MB of spaces). */
@@ -72,33 +94,19 @@ void lines_close(struct lines *l)
 	l->fd = -1;
 }
 
-long uptime_ms(void)
+long uptime_ms(const struct boot *b)
 {
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
-		return 0;
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	return b->m->now_ms();
 }
 
-/* "12.345s": the boot timeline's format (no floating point: it would pull in printf's %f). */
-const char *uptime_str(void)
-{
-	static char buf[24];
-	long ms = uptime_ms();
-
-	snprintf(buf, sizeof(buf), "%ld.%03lds", ms / 1000, ms % 1000);
-	return buf;
-}
-
-void fatal_set(struct init_state *st, const char *fmt, ...)
+int boot_fail(struct boot *b, int e, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(st->fatal, sizeof(st->fatal), fmt, ap);
+	vsnprintf(b->why, sizeof(b->why), fmt, ap);
 	va_end(ap);
-	err("%s", st->fatal);
+	return e < 0 ? e : -EINVAL;
 }
 
 void describe_status(int status, char *buf, size_t len)
@@ -111,19 +119,29 @@ void describe_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "stopped (wait status 0x%x)", status);
 }
 
-/* Reap every child that has exited; note the payload's status when it is among them. */
-int reap_children(struct init_state *st)
+/* The payload's whole process group first (its helpers), then the payload itself, in case it
+ * left its group. */
+void payload_signal(struct boot *b, int sig)
 {
-	int status, n = 0;
+	b->m->kill(-b->payload.pid, sig);
+	b->m->kill(b->payload.pid, sig);
+}
+
+/* Reap every child that has exited; note the payload's status when it is among them. */
+int reap_children(struct boot *b)
+{
+	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		n++;
-		if (pid == st->payload) {
-			st->payload = 0;
-			st->payload_status = status;
-			st->payload_exited = 1;
+	while ((pid = b->m->reap(&status)) > 0) {
+		if (pid == b->payload.pid) {
+			b->payload.pid = 0;
+			b->payload.status = status;
+			b->payload.exited = 1;
+		} else if (pid == b->cmd_pid) {
+			b->cmd_pid = 0;
+			b->cmd_status = status;
 		}
 	}
-	return n;
+	return pid < 0 && errno == ECHILD;
 }

@@ -1,11 +1,12 @@
 /* The module database: names, paths, dependencies; strings live in one arena freed at close. */
 #include <errno.h>
 #include "common/glob.h"
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "modload/modload.h"
+#include "modload/internal.h"
 
 struct chunk {
 	struct chunk *next;
@@ -13,33 +14,31 @@ struct chunk {
 	char data[];
 };
 
-void *mod_arena_alloc(struct mod_db *db, size_t n);
-
-void *mod_arena_alloc(struct mod_db *db, size_t n)
+void *arena_alloc(void **arena, size_t n)
 {
-	struct chunk *c = db->arena;
+	struct chunk *c = *arena;
 
+	if (n > SIZE_MAX / 2)
+		return NULL;
 	n = (n + 7) & ~(size_t)7;
 	if (!c || c->size - c->used < n) {
-		size_t size = n > (1 << 20) ? n : (1 << 20);
+		size_t size = n > (64 << 10) ? n : (64 << 10);
 
 		c = malloc(sizeof(*c) + size);
 		if (!c)
 			return NULL;
-		c->next = db->arena;
+		c->next = *arena;
 		c->used = 0;
 		c->size = size;
-		db->arena = c;
+		*arena = c;
 	}
 	c->used += n;
 	return c->data + c->used - n;
 }
 
-char *mod_arena_strndup(struct mod_db *db, const char *s, size_t n);
-
-char *mod_arena_strndup(struct mod_db *db, const char *s, size_t n)
+char *arena_strndup(void **arena, const char *s, size_t n)
 {
-	char *p = mod_arena_alloc(db, n + 1);
+	char *p = arena_alloc(arena, n + 1);
 
 	if (p) {
 		memcpy(p, s, n);
@@ -48,16 +47,73 @@ char *mod_arena_strndup(struct mod_db *db, const char *s, size_t n)
 	return p;
 }
 
+void arena_free(void **arena)
+{
+	struct chunk *c = *arena, *n;
+
+	for (; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	*arena = NULL;
+}
+
+int mod_grow(void *pv, int *cap, int n, size_t size)
+{
+	void *v, *nv;
+	int c;
+
+	if (n < *cap)
+		return 0;
+	if (*cap > INT_MAX / 2 || (size_t)*cap * 2 > SIZE_MAX / size)
+		return -ENOMEM;
+	c = *cap ? *cap * 2 : 16;
+	memcpy(&v, pv, sizeof(v));
+	nv = realloc(v, (size_t)c * size);
+	if (!nv)
+		return -ENOMEM;
+	memcpy(pv, &nv, sizeof(nv));
+	*cap = c;
+	return 0;
+}
+
+void mod_buf_add(struct mod_buf *b, const char *s, size_t n)
+{
+	if (b->err || n >= SIZE_MAX / 4 - b->n)
+		goto nomem;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *p = realloc(b->p, cap);
+
+		if (!p)
+			goto nomem;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+	return;
+nomem:
+	b->err = -ENOMEM;
+}
+
 /* kmod's path_to_modname(): the basename up to the first '.', '-' read as '_'. */
-void mod_name_from_path(const char *path, char *out, size_t outlen)
+int mod_name_from_path(const char *path, char *out, size_t outlen)
 {
 	const char *b = strrchr(path, '/');
 	size_t i;
 
 	b = b ? b + 1 : path;
-	for (i = 0; i + 1 < outlen && b[i] && b[i] != '.'; i++)
+	for (i = 0; b[i] && b[i] != '.'; i++) {
+		if (i + 1 >= outlen) {
+			out[0] = '\0';
+			return -ENAMETOOLONG;
+		}
 		out[i] = b[i] == '-' ? '_' : b[i];
+	}
 	out[i] = '\0';
+	return 0;
 }
 
 /* kmod's alias_normalize(): '-' -> '_' except inside [...]; an unmatched bracket is an error. */
@@ -145,54 +201,68 @@ int mod_db_intern(struct mod_db *db, const char *name, size_t len)
 	struct mod_entry *e;
 	int *s;
 
-	if ((db->nmods + 1) * 2 > db->hashcap && hash_grow(db) < 0)
+	if (db->nmods >= INT_MAX / 4 || ((db->nmods + 1) * 2 > db->hashcap && hash_grow(db) < 0))
 		return -ENOMEM;
 	s = hash_slot(db, name, len);
 	if (*s)
 		return *s - 1;
-	if (db->nmods == db->capmods) {
-		int cap = db->capmods ? db->capmods * 2 : 1024;
-		void *v = realloc(db->mods, (size_t)cap * sizeof(*db->mods));
-
-		if (!v)
-			return -ENOMEM;
-		db->mods = v;
-		db->capmods = cap;
-	}
+	if (MOD_GROW(db->mods, db->nmods, db->capmods) < 0)
+		return -ENOMEM;
 	e = &db->mods[db->nmods];
 	memset(e, 0, sizeof(*e));
 	e->name = mod_arena_strndup(db, name, len);
 	if (!e->name)
 		return -ENOMEM;
-	e->prio = 1 << 20 | db->nmods; /* after every module of modules.dep */
+	e->prio = (1 << 30) + db->nmods; /* after every module of modules.dep */
 	*s = db->nmods + 1;
 	return db->nmods++;
 }
 
-/* kmod_module_get_softdeps(): the first softdep line whose pattern matches, as module-init-tools. */
-const struct mod_softdep *mod_softdep_find(const struct mod_db *db, const char *name)
+/* kmod_module_get_softdeps(): the first softdep line whose pattern matches, as module-init-tools:
+ * the first naming the module exactly (indexed), unless a pattern before it matches. */
+const struct mod_conf_entry *mod_softdep_find(const struct mod_db *db, const char *name)
+{
+	int m = mod_db_find(db, name), lit = m >= 0 && db->mods[m].softdep ? db->mods[m].softdep - 1 : INT_MAX;
+	int i;
+
+	for (i = 0; i < db->nwild && db->wild[i] < lit; i++)
+		if (glob_match(db->conf.v[db->wild[i]].key, name))
+			return &db->conf.v[db->wild[i]];
+	return lit < INT_MAX ? &db->conf.v[lit] : NULL;
+}
+
+/* module_is_blacklisted(): exact names */
+int mod_conf_blacklisted(const struct mod_db *db, const char *name)
 {
 	int i;
 
-	for (i = 0; i < db->nsoftdeps; i++)
-		if (glob_match(db->softdeps[i].pattern, name))
-			return &db->softdeps[i];
+	for (i = 0; i < db->conf.n; i++)
+		if (db->conf.v[i].type == MOD_CONF_BLACKLIST && !strcmp(db->conf.v[i].key, name))
+			return 1;
+	return 0;
+}
+
+/* kmod_module_get_install_commands(): the first install line whose pattern matches */
+const char *mod_conf_install(const struct mod_db *db, const char *name)
+{
+	int i;
+
+	for (i = 0; i < db->conf.n; i++)
+		if (db->conf.v[i].type == MOD_CONF_INSTALL && glob_match(db->conf.v[i].key, name))
+			return db->conf.v[i].value;
 	return NULL;
 }
 
 void mod_db_close(struct mod_db *db)
 {
-	struct chunk *c = db->arena, *n;
-
-	for (; c; c = n) {
-		n = c->next;
-		free(c);
-	}
+	arena_free(&db->arena);
+	mod_conf_free(&db->conf);
 	free(db->mods);
 	free(db->hash);
 	free(db->aliases.v);
 	free(db->symbols.v);
 	free(db->baliases.v);
-	free(db->softdeps);
+	free(db->wild);
+	free(db->softdep_text);
 	memset(db, 0, sizeof(*db));
 }

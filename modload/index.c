@@ -1,8 +1,10 @@
-/* Reading depmod's text indexes: modules.dep, .alias, .symbols, .softdep, .builtin and
- * modules.builtin.modinfo.  kmod itself reads the .bin twins; the text files hold the same data
- * in depmod's module order, which is what orders alias matches. */
+/* Reading depmod's text indexes: modules.dep, .alias, .symbols, .builtin and
+ * modules.builtin.modinfo (modules.softdep is read as kmod reads it, as a configuration file:
+ * conf.c).  kmod itself reads the .bin twins; the text files hold the same data in depmod's
+ * module order, which is what orders alias matches.  Any number of lines, of any length. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +15,18 @@
 
 int mod_read_text(const char *path, char **buf, size_t *len)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	ssize_t n;
 	size_t got = 0;
 	char *p;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO in a configuration directory must not hang PID 1 in open() */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_size > (1 << 28)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 28)) {
 		close(fd);
-		return -EFBIG;
+		return S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
 	}
 	p = malloc((size_t)st.st_size + 1);
 	if (!p) {
@@ -47,15 +50,8 @@ int mod_alias_add(struct mod_db *db, struct mod_alist *l, const char *pattern, i
 
 	if (mod_normalize(pattern, norm, sizeof(norm)) < 0)
 		return 0; /* depmod warns "Unmatched bracket" and leaves it out */
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 256;
-		void *v = realloc(l->v, (size_t)cap * sizeof(*l->v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (MOD_GROW(l->v, l->n, l->cap) < 0)
+		return -ENOMEM;
 	a = &l->v[l->n];
 	a->pattern = mod_arena_strndup(db, norm, strlen(norm));
 	if (!a->pattern)
@@ -68,79 +64,63 @@ int mod_alias_add(struct mod_db *db, struct mod_alist *l, const char *pattern, i
 	return 0;
 }
 
-int mod_softdep_add(struct mod_db *db, const char *name, const char *spec)
-{
-	char norm[PATH_MAX];
-	struct mod_softdep *s;
-
-	if (mod_normalize(name, norm, sizeof(norm)) < 0)
-		return 0; /* a syntax error for kmod's config parser: the line is skipped */
-	if (db->nsoftdeps == db->capsoftdeps) {
-		int cap = db->capsoftdeps ? db->capsoftdeps * 2 : 64;
-		void *v = realloc(db->softdeps, (size_t)cap * sizeof(*db->softdeps));
-
-		if (!v)
-			return -ENOMEM;
-		db->softdeps = v;
-		db->capsoftdeps = cap;
-	}
-	s = &db->softdeps[db->nsoftdeps];
-	s->pattern = mod_arena_strndup(db, norm, strlen(norm));
-	s->spec = mod_arena_strndup(db, spec, strlen(spec));
-	if (!s->pattern || !s->spec)
-		return -ENOMEM;
-	db->nsoftdeps++;
-	return 0;
-}
-
-/* The dependency paths of one modules.dep line. */
+/* The dependency paths of one modules.dep line: as many as it has. */
 static int mod_deps_parse(struct mod_db *db, int m, char *text)
 {
 	char *tok, *save = NULL;
-	int n = 0, v[1024];
+	int n = 0, *v;
 
-	for (tok = strtok_r(text, " \t", &save); tok && n < 1024; tok = strtok_r(NULL, " \t", &save)) {
-		char name[256];
+	for (tok = text + strspn(text, " \t"); *tok; tok += strspn(tok, " \t"), n++)
+		tok += strcspn(tok, " \t");
+	if (n > INT_MAX / 4 || !(v = mod_arena_alloc(db, (size_t)n * sizeof(int) + 1)))
+		return -ENOMEM;
+	db->mods[m].deps = v;
+	db->mods[m].ndeps = 0;
+	for (tok = strtok_r(text, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		char name[MOD_NAME_MAX];
 		int d;
 
-		mod_name_from_path(tok, name, sizeof(name));
+		if (mod_name_from_path(tok, name, sizeof(name)) < 0)
+			continue; /* no module has such a name */
 		d = mod_db_intern(db, name, strlen(name));
 		if (d < 0)
 			return d;
 		if (!db->mods[d].path && !(db->mods[d].path = mod_arena_strndup(db, tok, strlen(tok))))
 			return -ENOMEM;
-		v[n++] = d;
+		v[db->mods[m].ndeps++] = d;
 	}
-	db->mods[m].deps = mod_arena_alloc(db, (size_t)n * sizeof(int) + 1);
-	if (!db->mods[m].deps)
-		return -ENOMEM;
-	if (n) /* v may be NULL when there are no dependencies */
-		memcpy(db->mods[m].deps, v, (size_t)n * sizeof(int));
-	db->mods[m].ndeps = n;
 	return 0;
 }
 
-/* "path: dep dep ..." — first every module (so deps can point forward), then the deps. */
+/* "path: dep dep ..." — first every module (so deps can point forward), then the deps.  rest[]
+ * grows with the modules: a line can be as short as "a:" (the name of the module is the key). */
 static int parse_dep(struct mod_db *db, char *text)
 {
-	char *line, *save = NULL, **rest;
-	int i, n = 0, r, nfirst;
+	char *line, *save = NULL, **rest = NULL;
+	int i, n = 0, r = 0, nfirst, cap = 0, used = 0;
 
-	rest = calloc((size_t)(strlen(text) / 4 + 16), sizeof(char *));
-	if (!rest)
-		return -ENOMEM;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[256], *colon = strchr(line, ':');
+		char name[MOD_NAME_MAX], *colon = strchr(line, ':');
 
 		if (!colon || line[0] == '#')
 			continue;
 		*colon = '\0';
-		mod_name_from_path(line, name, sizeof(name));
+		if (mod_name_from_path(line, name, sizeof(name)) < 0)
+			continue;
 		r = mod_db_intern(db, name, strlen(name));
 		if (r < 0)
 			goto out;
+		for (; used < db->nmods; rest[used++] = NULL)
+			if (MOD_GROW(rest, used, cap) < 0) {
+				r = -ENOMEM;
+				goto out;
+			}
 		if (!db->mods[r].path) {
 			db->mods[r].path = mod_arena_strndup(db, line, (size_t)(colon - line));
+			if (!db->mods[r].path) {
+				r = -ENOMEM;
+				goto out;
+			}
 			db->mods[r].prio = n++;
 			rest[r] = colon + 1;
 		}
@@ -182,11 +162,10 @@ static int parse_builtin(struct mod_db *db, char *text)
 	char *line, *save = NULL;
 
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[256];
+		char name[MOD_NAME_MAX];
 		int m;
 
-		mod_name_from_path(line, name, sizeof(name));
-		if (!name[0])
+		if (mod_name_from_path(line, name, sizeof(name)) < 0 || !name[0])
 			continue;
 		m = mod_db_intern(db, name, strlen(name));
 		if (m < 0)
@@ -218,34 +197,11 @@ static int parse_bmodinfo(struct mod_db *db, char *text, size_t len)
 	return 0;
 }
 
-/* modules.softdep: "softdep MODULE pre: a b post: c", read like kmod reads a config file. */
-static int parse_softdep(struct mod_db *db, char *text)
-{
-	char *line, *save = NULL;
-
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *s2 = NULL, *kw = strtok_r(line, " \t", &s2), *mod, *spec;
-		int r;
-
-		if (!kw || strcmp(kw, "softdep"))
-			continue;
-		mod = strtok_r(NULL, " \t", &s2);
-		spec = strtok_r(NULL, "", &s2);
-		if (!mod)
-			continue;
-		r = mod_softdep_add(db, mod, spec ? spec : "");
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static const struct {
 	int bit;
 	const char *file;
 } index_files[] = {
 	{ MOD_IDX_BUILTIN, "modules.builtin" },
-	{ MOD_IDX_SOFTDEP, "modules.softdep" },
 	{ MOD_IDX_ALIAS, "modules.alias" },
 	{ MOD_IDX_SYMBOLS, "modules.symbols" },
 	{ MOD_IDX_BMODINFO, "modules.builtin.modinfo" },
@@ -255,7 +211,6 @@ static int parse_one(struct mod_db *db, int bit, char *text, size_t len)
 {
 	switch (bit) {
 	case MOD_IDX_BUILTIN: return parse_builtin(db, text);
-	case MOD_IDX_SOFTDEP: return parse_softdep(db, text);
 	case MOD_IDX_ALIAS: return parse_alias(db, text, &db->aliases);
 	case MOD_IDX_SYMBOLS: return parse_alias(db, text, &db->symbols);
 	default: return parse_bmodinfo(db, text, len);
@@ -310,5 +265,6 @@ int mod_db_open(struct mod_db *db, const char *dir)
 	free(text);
 	if (r < 0)
 		return r;
-	return mod_db_need(db, MOD_IDX_BUILTIN | MOD_IDX_SOFTDEP);
+	r = mod_db_need(db, MOD_IDX_BUILTIN);
+	return r < 0 ? r : mod_db_conf(db, NULL);
 }

@@ -1,7 +1,8 @@
 /* kmod_module_new_from_lookup(): a name or alias to the modules it means.  The sources are asked
- * in kmod's order and the first that answers wins: modules.dep (module names), modules.symbols
- * ("symbol:" aliases), modules.alias (fnmatch patterns), modules.builtin, and the builtin
- * modules' aliases.  modprobe.d (aliases, install commands) is not read. */
+ * in kmod's order and the first that answers wins: modprobe.d's aliases (every one that matches,
+ * in order), modules.dep (module names), modules.symbols ("symbol:" aliases), modprobe.d's
+ * install and remove commands (the first of this exact name), modules.alias (fnmatch patterns),
+ * modules.builtin, and the builtin modules' aliases. */
 #include <errno.h>
 #include "common/glob.h"
 #include <stdlib.h>
@@ -9,18 +10,11 @@
 
 #include "modload/internal.h"
 
-static int match_add(struct mod_matches *m, int mod, int by_alias, int builtin)
+static int match_add(struct mod_matches *m, int mod, const char *alias, const char *install, int builtin)
 {
-	if (m->n == m->cap) {
-		int cap = m->cap ? m->cap * 2 : 8;
-		void *v = realloc(m->v, (size_t)cap * sizeof(*m->v));
-
-		if (!v)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
-	m->v[m->n++] = (struct mod_match){ mod, by_alias, builtin };
+	if (MOD_GROW(m->v, m->n, m->cap) < 0)
+		return -ENOMEM;
+	m->v[m->n++] = (struct mod_match){ mod, alias, install, builtin };
 	return 0;
 }
 
@@ -84,23 +78,44 @@ static int alias_search(const struct mod_alist *l, const char *key, struct mod_m
 			continue;
 		if (a->wild ? !glob_match(a->pattern, key) : strcmp(a->pattern + a->lit, key + a->lit))
 			continue;
-		if (n == cap) {
-			void *v = realloc(h, (size_t)(cap = cap ? cap * 2 : 8) * sizeof(*h));
-
-			if (!v) {
-				free(h);
-				return -ENOMEM;
-			}
-			h = v;
+		if (MOD_GROW(h, n, cap) < 0) {
+			free(h);
+			return -ENOMEM;
 		}
 		h[n++].a = a;
 	}
 	if (n > 1)
 		qsort(h, (size_t)n, sizeof(*h), hit_cmp);
 	for (i = 0; i < n && r >= 0; i++)
-		r = match_add(m, h[i].a->mod, 1, builtin);
+		r = match_add(m, h[i].a->mod, m->norm, NULL, builtin);
 	free(h);
 	return r < 0 ? r : n;
+}
+
+/* kmod_lookup_alias_from_config(): every alias line whose pattern matches, in order; the
+ * module is known by the pattern. */
+static int conf_aliases(const struct mod_db *db, const char *key, struct mod_matches *m)
+{
+	int i, r = 0;
+
+	for (i = 0; i < db->conf.n && r >= 0; i++)
+		if (db->conf.v[i].type == MOD_CONF_ALIAS && glob_match(db->conf.v[i].key, key))
+			r = match_add(m, db->conf.v[i].mod, db->conf.v[i].key, NULL, 0);
+	return r < 0 ? r : m->n;
+}
+
+/* kmod_lookup_alias_from_commands(): the first install line of this name (the module then has
+ * its command), else the first remove line. */
+static int conf_commands(const struct mod_db *db, const char *key, struct mod_matches *m)
+{
+	int i, t;
+
+	for (t = MOD_CONF_INSTALL; t <= MOD_CONF_REMOVE; t++)
+		for (i = 0; i < db->conf.n; i++)
+			if (db->conf.v[i].type == t && !strcmp(db->conf.v[i].key, key))
+				return match_add(m, db->conf.v[i].mod, NULL,
+						 t == MOD_CONF_INSTALL ? db->conf.v[i].value : NULL, 0) < 0 ? -ENOMEM : 1;
+	return 0;
 }
 
 int mod_lookup(struct mod_db *db, const char *name, struct mod_matches *m)
@@ -112,18 +127,22 @@ int mod_lookup(struct mod_db *db, const char *name, struct mod_matches *m)
 	r = mod_normalize(name, m->norm, sizeof(m->norm));
 	if (r < 0)
 		return r;
+	if ((r = conf_aliases(db, key, m)) != 0)
+		return r;
 	/* module names have no ':' */
 	if (!strchr(key, ':') && (i = mod_db_find(db, key)) >= 0 && db->mods[i].path)
-		return match_add(m, i, 0, 0) < 0 ? -ENOMEM : 1;
+		return match_add(m, i, NULL, NULL, 0) < 0 ? -ENOMEM : 1;
 	if (!strncmp(key, "symbol:", 7)) {
 		if ((r = mod_db_need(db, MOD_IDX_SYMBOLS)) < 0 ||
 		    (r = alias_search(&db->symbols, key, m, 0)) != 0)
 			return r;
 	}
+	if ((r = conf_commands(db, key, m)) != 0)
+		return r;
 	if ((r = mod_db_need(db, MOD_IDX_ALIAS)) < 0 || (r = alias_search(&db->aliases, key, m, 0)) != 0)
 		return r;
 	if ((i = mod_db_find(db, key)) >= 0 && db->mods[i].builtin)
-		return match_add(m, i, 0, 1) < 0 ? -ENOMEM : 1;
+		return match_add(m, i, NULL, NULL, 1) < 0 ? -ENOMEM : 1;
 	if ((r = mod_db_need(db, MOD_IDX_BMODINFO)) < 0)
 		return r;
 	return alias_search(&db->baliases, key, m, 1);

@@ -1,8 +1,14 @@
 /* kmod_module_probe_insert_module(): the load list of a module — softdeps pre, dependencies
  * (each with its own softdeps), the module, softdeps post — built exactly as libkmod builds it,
- * then loaded (or shown) in order.  Like libkmod, a module reached by an alias is a different
- * object from the same module reached by name, so it can appear twice (modprobe prints both). */
+ * then loaded (or shown) in order, with modprobe.d's options, blacklist and install commands.
+ * Like libkmod, a module reached by an alias is a different object from the same module reached
+ * by name, so it can appear twice (modprobe prints both).  libkmod recurses from softdep to
+ * softdep; this walks an explicit stack of frames instead, at most MOD_DEPTH_MAX visits deep,
+ * and gives up past MOD_WORK_MAX steps: a chain of 100,000 softdeps, or softdeps fanning out to
+ * every module, ends in an error, never in a stack overflow or an endless boot. */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,122 +19,229 @@
 
 struct obj {
 	int mod;
-	char *alias;             /* the normalised key it was found by, or NULL */
-	unsigned builtin : 1, visited : 1, required : 1;
+	char *alias;             /* the key it was found by, or NULL */
+	const char *install;     /* the install command its lookup found (has_install) */
+	unsigned builtin : 1, visited : 1, required : 1, ignorecmd : 1, has_install : 1;
+};
+
+/* A visit of object o (__kmod_module_get_probe_list) or a fill (__kmod_module_fill_softdep):
+ * a visit fills each dependency, last first (k counts down), then o itself (k == -1); a fill
+ * visits the "pre:" objects of o's softdep, adds o to the list, visits the "post:" ones. */
+struct frame {
+	int o, k;
+	int base, npre, n, i;    /* fill: the softdep's objects, p->pool[base..base+n) */
+	unsigned char fill, started, added, required;
 };
 
 struct probe {
 	struct mod_ctx *c;
 	struct obj *o;
 	int no, co;
-	int *list;
-	int nl, cl;
+	int *hash, hcap;         /* (module, alias) -> object + 1 */
+	int *list, nl, cl;
+	struct frame *f;
+	int nf, cf, depth;
+	int *pool, np, cp;       /* per softdep entry: npre, n, then its n objects */
+	int *sd;                 /* per configuration entry: its place in pool + 1, once resolved */
+	long work;
 };
 
-static int obj_get(struct probe *p, int mod, const char *alias, int builtin)
+static uint32_t obj_hash(int mod, const char *alias)
 {
-	int i;
+	uint32_t h = (uint32_t)mod * 2654435761u;
 
-	for (i = 0; i < p->no; i++)
-		if (p->o[i].mod == mod && (p->o[i].alias && alias ? !strcmp(p->o[i].alias, alias) :
-					   p->o[i].alias == alias))
-			return i;
-	if (p->no == p->co) {
-		void *v = realloc(p->o, (size_t)(p->co = p->co ? p->co * 2 : 16) * sizeof(*p->o));
-
-		if (!v)
-			return -ENOMEM;
-		p->o = v;
-	}
-	memset(&p->o[p->no], 0, sizeof(p->o[0]));
-	p->o[p->no].mod = mod;
-	p->o[p->no].builtin = builtin || p->c->db.mods[mod].builtin;
-	if (alias && !(p->o[p->no].alias = strdup(alias)))
-		return -ENOMEM;
-	return p->no++;
+	for (; alias && *alias; alias++)
+		h = (h ^ (unsigned char)*alias) * 16777619u;
+	return h;
 }
 
-static int list_add(struct probe *p, int o)
+static int *obj_slot(struct probe *p, int mod, const char *alias)
 {
-	if (p->nl == p->cl) {
-		void *v = realloc(p->list, (size_t)(p->cl = p->cl ? p->cl * 2 : 16) * sizeof(int));
+	uint32_t i = obj_hash(mod, alias) & (uint32_t)(p->hcap - 1);
 
-		if (!v)
-			return -ENOMEM;
-		p->list = v;
+	for (;; i = (i + 1) & (uint32_t)(p->hcap - 1)) {
+		int *s = &p->hash[i];
+		const struct obj *o;
+
+		if (!*s)
+			return s;
+		o = &p->o[*s - 1];
+		if (o->mod == mod && (o->alias && alias ? !strcmp(o->alias, alias) : o->alias == alias))
+			return s;
 	}
-	p->list[p->nl++] = o;
+}
+
+static int obj_rehash(struct probe *p)
+{
+	int i, cap = p->hcap ? p->hcap * 2 : 64, *h = calloc((size_t)cap, sizeof(int));
+
+	if (!h)
+		return -ENOMEM;
+	free(p->hash);
+	p->hash = h;
+	p->hcap = cap;
+	for (i = 0; i < p->no; i++)
+		*obj_slot(p, p->o[i].mod, p->o[i].alias) = i + 1;
 	return 0;
 }
 
-static int visit(struct probe *p, int o, int required);
-
-/* lookup_dep(): each word of a softdep is looked up like a modprobe argument; a word that
- * names nothing is skipped (kmod says "failed to lookup dependency" only for errors). */
-static int visit_words(struct probe *p, const char *spec, const char *mode)
+/* kmod_module_new(): one object per (module, alias) in a resolution. */
+static int obj_get(struct probe *p, int mod, const char *alias, const struct mod_match *mt)
 {
-	char buf[1024], *w, *save = NULL;
-	const char *cur = "";
-	int r = 0, i;
+	struct obj *o;
+	int *s;
 
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (w = strtok_r(buf, " \t", &save); w && r >= 0; w = strtok_r(NULL, " \t", &save)) {
-		struct mod_matches m = { 0 };
-
-		if (!strcmp(w, "pre:") || !strcmp(w, "post:")) {
-			cur = w;
-			continue;
-		}
-		if (strcmp(cur, mode) || mod_lookup(&p->c->db, w, &m) < 0) {
-			mod_matches_free(&m);
-			continue;
-		}
-		for (i = 0; i < m.n && r >= 0; i++) {
-			r = obj_get(p, m.v[i].mod, m.v[i].by_alias ? m.norm : NULL, m.v[i].builtin);
-			if (r >= 0)
-				r = visit(p, r, 0);
-		}
-		mod_matches_free(&m);
+	if (++p->work > MOD_WORK_MAX)
+		return -E2BIG;
+	if ((p->no + 1) * 2 > p->hcap && obj_rehash(p) < 0)
+		return -ENOMEM;
+	s = obj_slot(p, mod, alias);
+	if (!*s) {
+		if (MOD_GROW(p->o, p->no, p->co) < 0)
+			return -ENOMEM;
+		o = memset(&p->o[p->no], 0, sizeof(*o));
+		o->mod = mod;
+		o->builtin = (mt && mt->builtin) || p->c->db.mods[mod].builtin;
+		if (alias && !(o->alias = strdup(alias)))
+			return -ENOMEM;
+		*s = ++p->no;
 	}
-	return r;
+	o = &p->o[*s - 1];
+	if (mt && mt->install) { /* kmod_module_set_install_commands() */
+		o->install = mt->install;
+		o->has_install = 1;
+	}
+	return *s - 1;
 }
 
-/* __kmod_module_fill_softdep(): pre softdeps, the module, post softdeps. */
-static int fill_softdep(struct probe *p, int o)
+static int add_int(int **v, int *n, int *cap, int x)
 {
-	const struct mod_softdep *sd = mod_softdep_find(&p->c->db, p->c->db.mods[p->o[o].mod].name);
-	int r = sd ? visit_words(p, sd->spec, "pre:") : 0;
-
-	if (r >= 0)
-		r = list_add(p, o);
-	if (r >= 0 && sd)
-		r = visit_words(p, sd->spec, "post:");
-	return r;
+	if (mod_grow(v, cap, *n, sizeof(int)) < 0)
+		return -ENOMEM;
+	(*v)[(*n)++] = x;
+	return 0;
 }
 
-/* __kmod_module_get_probe_list(): dependencies come from the module's own modules.dep line
- * (already transitive), taken last to first as libkmod's list is built by prepending. */
-static int visit(struct probe *p, int o, int required)
+/* lookup_softdep() of entry e's words, once per resolution: a word that names nothing, or that
+ * fails to look up, is skipped ("continuing anyway"). */
+static int softdep_objs(struct probe *p, const struct mod_conf_entry *e, int *at)
 {
-	int k, r, mod = p->o[o].mod, nd = p->c->db.mods[mod].ndeps;
-	const int *deps = p->c->db.mods[mod].deps;
+	struct mod_matches m = { 0 };
+	int idx = (int)(e - p->c->db.conf.v), w, i, r = 0, h = p->np, npre = 0;
 
-	if (p->o[o].visited)
+	if (!p->sd && !(p->sd = calloc((size_t)p->c->db.conf.n + 1, sizeof(int))))
+		return -ENOMEM;
+	if (p->sd[idx]) {
+		*at = p->sd[idx] - 1;
 		return 0;
-	p->o[o].visited = 1;
-	if (required) {
-		p->o[o].required = 1;
-		for (k = 0; k < nd; k++) {
-			if ((r = obj_get(p, deps[k], NULL, 0)) < 0)
+	}
+	if (add_int(&p->pool, &p->np, &p->cp, 0) < 0 || add_int(&p->pool, &p->np, &p->cp, 0) < 0)
+		return -ENOMEM;
+	for (w = 0; w < e->nwords && r >= 0; w++) {
+		if (mod_lookup(&p->c->db, e->words[w], &m) <= 0)
+			continue;
+		for (i = 0; i < m.n && r >= 0; i++, npre += w < e->npre)
+			if ((r = obj_get(p, m.v[i].mod, m.v[i].alias, &m.v[i])) >= 0)
+				r = add_int(&p->pool, &p->np, &p->cp, r);
+	}
+	mod_matches_free(&m);
+	if (r < 0)
+		return r;
+	p->pool[h] = npre;
+	p->pool[h + 1] = p->np - h - 2;
+	p->sd[idx] = h + 1;
+	*at = h;
+	return 0;
+}
+
+static int push(struct probe *p, int o, int fill)
+{
+	struct frame *f;
+
+	if (++p->work > MOD_WORK_MAX)
+		return -E2BIG;
+	if (!fill && ++p->depth > MOD_DEPTH_MAX)
+		return -ELOOP;
+	if (MOD_GROW(p->f, p->nf, p->cf) < 0)
+		return -ENOMEM;
+	f = memset(&p->f[p->nf++], 0, sizeof(*f));
+	f->o = o;
+	f->fill = (unsigned char)fill;
+	return 0;
+}
+
+static int push_fill(struct probe *p, int o)
+{
+	const struct mod_conf_entry *e = mod_softdep_find(&p->c->db, p->c->db.mods[p->o[o].mod].name);
+	int r = push(p, o, 1), at;
+	struct frame *f;
+
+	if (r < 0 || !e || (r = softdep_objs(p, e, &at)) < 0)
+		return r;
+	f = &p->f[p->nf - 1];
+	f->base = at + 2;
+	f->npre = p->pool[at];
+	f->n = p->pool[at + 1];
+	return 0;
+}
+
+/* One step of the top frame: push a child, or finish and pop. */
+static int walk_step(struct probe *p)
+{
+	struct frame *f = &p->f[p->nf - 1];
+	const struct mod_entry *e;
+	int o = f->o, k, r;
+
+	if (f->fill) {
+		if (f->i < f->npre || (f->added && f->i < f->n))
+			return push(p, p->pool[f->base + f->i++], 0);
+		if (!f->added) {
+			f->added = 1;
+			p->o[o].ignorecmd = f->n > 0; /* a module with softdeps runs no install command */
+			return add_int(&p->list, &p->nl, &p->cl, o);
+		}
+		p->nf--;
+		return 0;
+	}
+	e = &p->c->db.mods[p->o[o].mod];
+	if (!f->started) {
+		f->started = 1;
+		f->k = e->ndeps - 1;
+		if (p->o[o].visited)
+			f->k = -2;
+		p->o[o].visited = 1;
+		/* the module and its dependencies are required, before softdeps visit them */
+		for (k = 0; f->required && f->k > -2 && k < e->ndeps; k++) {
+			if ((r = obj_get(p, e->deps[k], NULL, NULL)) < 0)
 				return r;
 			p->o[r].required = 1;
 		}
+		p->o[o].required |= f->required;
 	}
-	for (k = nd - 1; k >= 0; k--) {
-		if ((r = obj_get(p, deps[k], NULL, 0)) < 0 || (r = fill_softdep(p, r)) < 0)
+	if (f->k >= 0) {
+		if ((r = obj_get(p, e->deps[f->k], NULL, NULL)) < 0)
 			return r;
+		p->f[p->nf - 1].k--;
+		return push_fill(p, r);
 	}
-	return fill_softdep(p, o);
+	if (f->k == -1) {
+		f->k = -2;
+		return push_fill(p, o);
+	}
+	p->nf--;
+	p->depth--;
+	return 0;
+}
+
+static int walk(struct probe *p, int top)
+{
+	int r = push(p, top, 0);
+
+	if (r >= 0)
+		p->f[0].required = 1;
+	while (r >= 0 && p->nf)
+		r = walk_step(p);
+	return r;
 }
 
 static void notice(struct mod_ctx *c, const char *name, int err, int required)
@@ -137,40 +250,73 @@ static void notice(struct mod_ctx *c, const char *name, int err, int required)
 		c->notice(c->arg, name, err, required);
 }
 
+/* kmod_module_get_options(): modprobe.d's for the name or the alias, then the command line's
+ * (module_options_concat(): a space after them, then the extra ones). */
+static void options(struct mod_ctx *c, const struct obj *o, const char *extra, struct mod_buf *b)
+{
+	const char *name = c->db.mods[o->mod].name;
+	int i;
+
+	for (i = 0; i < c->db.conf.n; i++) {
+		const struct mod_conf_entry *e = &c->db.conf.v[i];
+
+		if (e->type != MOD_CONF_OPTIONS || !e->value[0] ||
+		    (strcmp(e->key, name) && (!o->alias || strcmp(e->key, o->alias))))
+			continue;
+		if (b->n)
+			mod_buf_add(b, " ", 1);
+		mod_buf_str(b, e->value);
+	}
+	mod_cmdline_options(c->cmdline, name, o->alias, b);
+	if (b->n)
+		mod_buf_add(b, " ", 1);
+	mod_buf_str(b, extra ? extra : "");
+}
+
 /* One entry of the list: shown, then inserted unless this is a dry run. */
 static int step(struct mod_ctx *c, const struct obj *o, const char *extra, int flags)
 {
 	struct mod_entry *e = &c->db.mods[o->mod];
-	char opts[2048], path[PATH_MAX * 2];
-	size_t n;
-	int r;
+	const char *install = o->has_install ? o->install : mod_conf_install(&c->db, e->name);
+	struct mod_buf opts = { 0 }, path = { 0 };
+	int r = 0;
 
 	if (!(flags & MOD_IGNORE_LOADED) && (e->loaded || mod_in_kernel(c, e->name, o->builtin)))
 		return -EEXIST;
-	mod_cmdline_options(c->cmdline, e->name, o->alias, opts, sizeof(opts));
-	n = strlen(opts);
-	if (n) /* module_options_concat(): a space after the configured options, always */
-		snprintf(opts + n, sizeof(opts) - n, " %s", extra ? extra : "");
-	else if (extra)
-		snprintf(opts, sizeof(opts), "%s", extra);
-	if (e->path)
-		snprintf(path, sizeof(path), "%s%s%s", e->path[0] == '/' ? "" : c->db.dir,
-			 e->path[0] == '/' ? "" : "/", e->path);
-	if (c->show)
-		c->show(c->arg, &(struct mod_step){ e->name, e->path ? path : NULL, opts, o->builtin });
-	if (flags & MOD_DRY_RUN)
-		return 0;
-	if (!e->path) {
-		snprintf(c->why, sizeof(c->why), "not in modules.dep (no file for it in %s)", c->db.dir);
-		return -ENOENT;
+	if (o->ignorecmd)
+		install = NULL;
+	options(c, o, extra, &opts);
+	if (e->path) {
+		if (e->path[0] != '/') {
+			mod_buf_str(&path, c->db.dir);
+			mod_buf_add(&path, "/", 1);
+		}
+		mod_buf_str(&path, e->path);
 	}
-	r = mod_insert(c, path, opts);
-	if (r == 0) {
+	if (opts.err || path.err) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (c->show)
+		c->show(c->arg, &(struct mod_step){ e->name, e->path ? path.p : NULL, opts.p, install, o->builtin });
+	if (flags & MOD_DRY_RUN)
+		goto out;
+	if (install) {
+		snprintf(c->why, sizeof(c->why), "modprobe.d's install command is not run (no commands "
+			 "are): install %s %s", e->name, install);
+		r = -ENOTSUP;
+	} else if (!e->path) {
+		snprintf(c->why, sizeof(c->why), "not in modules.dep (no file for it in %s)", c->db.dir);
+		r = -ENOENT;
+	} else if ((r = mod_insert(c, path.p, opts.p)) == 0) {
 		e->loaded = 1;
 		c->nloaded++;
 		if (c->loaded)
-			c->loaded(c->arg, e->name);
+			c->loaded(c->arg, e->name, e->path);
 	}
+out:
+	free(opts.p);
+	free(path.p);
 	return r;
 }
 
@@ -196,14 +342,26 @@ static int run_list(struct mod_ctx *c, struct probe *p, int top, const char *ext
 	return r;
 }
 
-static int probe_one(struct mod_ctx *c, const struct mod_match *mt, const char *norm,
-		     const char *extra, int flags)
+int mod_path_in(const char *list, const char *path)
 {
-	struct probe p = { c, NULL, 0, 0, NULL, 0, 0 };
+	const char *p, *w;
+	size_t n;
+
+	for (p = path; p && *p; p++) /* no strstr: musl's costs the init 1.5 KB */
+		for (w = list; *w && (p == path || p[-1] == '/'); w += n + (w[n] == ' '))
+			if (!strncmp(p, w, n = strcspn(w, " ")))
+				return 1;
+	return 0;
+}
+
+static int probe_one(struct mod_ctx *c, const struct mod_match *mt, const char *extra, int flags)
+{
+	struct probe p = { 0 };
 	const char *name = c->db.mods[mt->mod].name;
 	int i, top, r;
 
-	top = r = obj_get(&p, mt->mod, mt->by_alias ? norm : NULL, mt->builtin);
+	p.c = c;
+	top = r = obj_get(&p, mt->mod, mt->alias, mt);
 	if (r < 0)
 		goto out;
 	if (!(flags & MOD_IGNORE_LOADED) && (c->db.mods[mt->mod].loaded ||
@@ -212,18 +370,31 @@ static int probe_one(struct mod_ctx *c, const struct mod_match *mt, const char *
 		goto out;
 	}
 	/* modprobe applies the blacklist to aliases always, to names with -b */
-	if ((mt->by_alias || (flags & MOD_BLACKLIST)) && mod_blacklisted(c->blacklist, name)) {
+	if ((mt->alias || (flags & MOD_BLACKLIST)) &&
+	    (mod_conf_blacklisted(&c->db, name) || mod_blacklisted(c->blacklist, name))) {
 		r = 1;
 		goto out;
 	}
-	r = visit(&p, top, 1);
+	if ((flags & MOD_ONLY) && c->only && !p.o[top].builtin && !mod_path_in(c->only, c->db.mods[mt->mod].path)) {
+		c->nskipped++;
+		r = 0;
+		goto out;
+	}
+	r = walk(&p, top);
+	if (r == -ELOOP || r == -E2BIG)
+		snprintf(c->why, sizeof(c->why), r == -ELOOP ? "soft dependencies nested more than %d deep" :
+			 "soft dependencies fan out past %d steps", r == -ELOOP ? MOD_DEPTH_MAX : MOD_WORK_MAX);
 	if (r >= 0)
 		r = run_list(c, &p, top, extra, flags);
 out:
 	for (i = 0; i < p.no; i++)
 		free(p.o[i].alias);
 	free(p.o);
+	free(p.hash);
 	free(p.list);
+	free(p.f);
+	free(p.pool);
+	free(p.sd);
 	return r;
 }
 
@@ -234,14 +405,13 @@ int mod_probe(struct mod_ctx *c, const char *name, const char *extra, int flags)
 
 	c->why[0] = '\0';
 	r = mod_lookup(&c->db, name, &m);
-	if (r <= 0) {
+	if (r <= 0) { /* modprobe: any lookup failure (a bad bracket too) is "not found" */
 		mod_matches_free(&m);
-		if (r == 0)
-			snprintf(c->why, sizeof(c->why), "not found in %s", c->db.dir);
-		return r < 0 ? r : -ENOENT;
+		snprintf(c->why, sizeof(c->why), "not found in %s", c->db.dir);
+		return r == -ENOMEM ? r : -ENOENT;
 	}
 	for (i = 0; i < m.n; i++) { /* modprobe loads every module an alias matches */
-		r = probe_one(c, &m.v[i], m.norm, extra, flags);
+		r = probe_one(c, &m.v[i], extra, flags);
 		if (r < 0 && ret >= 0)
 			ret = r;
 		else if (r > 0 && !ret)
@@ -251,35 +421,49 @@ int mod_probe(struct mod_ctx *c, const char *name, const char *extra, int flags)
 	return ret;
 }
 
+/* name[0..n) normalised as mod_normalize() does it equals norm (a bad bracket: not equal). */
+static int norm_eq(const char *s, size_t n, const char *norm)
+{
+	size_t i;
+	int in = 0;
+
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (ch == ']' && !in)
+			return 0;
+		in = ch == '[' ? 1 : ch == ']' ? 0 : in;
+		if (ch == '-' && !in)
+			ch = '_';
+		if (norm[i] != ch)
+			return 0;
+	}
+	return !in && !norm[n];
+}
+
 /* kmod's kcmdline parsing: "mod.param[=value]" words; the module part normalised, a second '.'
  * before '=' makes the word not an option.  Values with blanks are quoted again (the shared
  * tokenizer removed the quotes; kmod keeps them). */
-void mod_cmdline_options(const struct cmdline *cl, const char *name, const char *alias, char *out,
-			 size_t outlen)
+void mod_cmdline_options(const struct cmdline *cl, const char *name, const char *alias,
+			 struct mod_buf *out)
 {
-	size_t n = 0;
 	int i;
 
-	out[0] = '\0';
 	for (i = 0; cl && i < cl->nparams; i++) {
 		const char *k = cl->params[i].key, *v = cl->params[i].val, *dot = strchr(k, '.');
-		char mod[256];
-		int q;
+		size_t n = dot ? (size_t)(dot - k) : 0;
+		int q = v && v[strcspn(v, " \t")];
 
-		if (!dot || strchr(dot + 1, '.') || dot == k || (size_t)(dot - k) >= sizeof(mod) ||
-		    !strncmp(k, "modprobe.", 9))
+		if (!dot || strchr(dot + 1, '.') || dot == k || !strncmp(k, "modprobe.", 9) ||
+		    (!dot[1] && !v) || (!norm_eq(k, n, name) && (!alias || !norm_eq(k, n, alias))))
 			continue;
-		snprintf(mod, sizeof(mod), "%.*s", (int)(dot - k), k);
-		if (mod_normalize(mod, mod, sizeof(mod)) < 0)
-			continue;
-		if (strcmp(mod, name) && (!alias || strcmp(mod, alias)))
-			continue;
-		q = v && v[strcspn(v, " \t")];
-		n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "%s%s%s%s%s%s", n ? " " : "",
-				      dot + 1, v ? "=" : "", q ? "\"" : "", v ? v : "", q ? "\"" : "");
-		if (n >= outlen) {
-			out[outlen - 1] = '\0';
-			n = outlen - 1;
+		if (out->n)
+			mod_buf_add(out, " ", 1);
+		mod_buf_str(out, dot + 1);
+		if (v) {
+			mod_buf_add(out, "=\"", q ? 2 : 1);
+			mod_buf_str(out, v);
+			mod_buf_add(out, "\"", (size_t)q);
 		}
 	}
 }
@@ -290,20 +474,20 @@ int mod_blacklisted(const char *list, const char *name)
 
 	while (p && *p) {
 		size_t n = strcspn(p, ",");
-		char w[256];
 
-		snprintf(w, sizeof(w), "%.*s", (int)n, p);
-		if (mod_normalize(w, w, sizeof(w)) == 0 && !strcmp(w, name))
+		if (norm_eq(p, n, name))
 			return 1;
 		p += n + (p[n] == ',');
 	}
 	return 0;
 }
 
-int mod_ctx_open(struct mod_ctx *c, const char *root, const char *dir)
+int mod_ctx_open_conf(struct mod_ctx *c, const char *root, const char *dir, const char *const *conf)
 {
-	char buf[PATH_MAX];
+	struct mod_conf_files files = { 0 };
+	struct mod_buf path = { 0 };
 	struct utsname u;
+	int r, i;
 
 	memset(c, 0, sizeof(*c));
 	c->ops = &mod_sys_ops;
@@ -312,11 +496,34 @@ int mod_ctx_open(struct mod_ctx *c, const char *root, const char *dir)
 	if (!dir) {
 		if (uname(&u) < 0)
 			return -errno;
-		if (snprintf(buf, sizeof(buf), "%s/lib/modules/%s", c->root, u.release) >= (int)sizeof(buf))
-			return -ENAMETOOLONG;
-		dir = buf;
+		mod_buf_str(&path, c->root);
+		mod_buf_str(&path, "/lib/modules/");
+		mod_buf_str(&path, u.release);
+		if (path.err)
+			return path.err;
 	}
-	return mod_db_open(&c->db, dir);
+	r = mod_db_open(&c->db, dir ? dir : path.p);
+	r = r < 0 ? r : mod_conf_files_add(&files, "modules.softdep", NULL);
+	for (i = 0; r >= 0 && (conf ? conf[i] : mod_conf_dirs[i]); i++) {
+		path.n = 0;
+		mod_buf_str(&path, conf ? "" : c->root);
+		mod_buf_str(&path, conf ? conf[i] : mod_conf_dirs[i]);
+		r = path.err ? path.err : mod_conf_files_scan(&files, path.p);
+		if (r == -ENOENT || r == -ENOTDIR || r == -EACCES)
+			r = 0; /* kmod goes on without a path it cannot read */
+	}
+	if (r >= 0) {
+		mod_conf_files_sort(&files);
+		r = mod_db_conf(&c->db, &files);
+	}
+	mod_conf_files_free(&files);
+	free(path.p);
+	return r;
+}
+
+int mod_ctx_open(struct mod_ctx *c, const char *root, const char *dir)
+{
+	return mod_ctx_open_conf(c, root, dir, NULL);
 }
 
 void mod_ctx_close(struct mod_ctx *c)

@@ -20,6 +20,8 @@ struct scan {
 	struct found *v;
 	int n, cap;
 	int **direct;            /* per module index: direct dependencies, -1 terminated */
+	int *seen;               /* per module index: the last module + 1 that depends on it */
+	struct mod_buf softdeps; /* the modules.softdep depmod would write */
 };
 
 static int is_module_name(const char *n)
@@ -142,59 +144,70 @@ static void apply_order(struct scan *s, const char *dir)
 }
 
 /* Direct dependencies (depends=, deduplicated like depmod's array_append_unique), aliases and
- * softdeps of module m. */
+ * softdeps (as depmod writes them into modules.softdep) of module m: any number, any length. */
 static int scan_modinfo(struct mod_db *db, struct scan *s, int m)
 {
-	char path[PATH_MAX * 2], *buf;
+	struct mod_buf path = { 0 };
+	char *buf = NULL, *v = NULL;
 	const char *info = NULL, *p, *end;
 	size_t len, ilen = 0;
-	int dep[512], nd = 0, r;
+	int *dep = NULL, nd = 0, cap = 0, r;
 
-	snprintf(path, sizeof(path), "%s/%s", db->dir, db->mods[m].path);
-	r = mod_file_read(path, &buf, &len, db->read_hook);
-	if (r < 0)
-		buf = NULL, len = 0;
+	mod_buf_str(&path, db->dir);
+	mod_buf_add(&path, "/", 1);
+	mod_buf_str(&path, db->mods[m].path);
+	r = path.err ? path.err : mod_file_read(path.p, &buf, &len, db->read_hook);
+	free(path.p);
+	if (r == -ENOMEM)
+		return r;
 	/* an unreadable module keeps no dependencies; loading it later says why */
 	r = buf ? mod_modinfo_find(buf, len, &info, &ilen) : -ENOEXEC;
 	for (p = info, end = info + (r < 0 ? 0 : ilen); r >= 0 && p < end; p++) {
 		const char *z = memchr(p, '\0', (size_t)(end - p));
 		size_t n = z ? (size_t)(z - p) : (size_t)(end - p);
-		char v[PATH_MAX];
 
-		if (!n || n >= sizeof(v))
-			goto next;
+		free(v);
+		if (!(v = malloc(n + 1))) {
+			r = -ENOMEM;
+			break;
+		}
 		memcpy(v, p, n);
 		v[n] = '\0';
+		p += n;
 		if (!strncmp(v, "alias=", 6)) {
 			r = mod_alias_add(db, &db->aliases, v + 6, m, db->mods[m].prio);
 		} else if (!strncmp(v, "softdep=", 8)) {
-			r = mod_softdep_add(db, db->mods[m].name, v + 8);
+			mod_buf_str(&s->softdeps, "softdep ");
+			mod_buf_str(&s->softdeps, db->mods[m].name);
+			mod_buf_add(&s->softdeps, " ", 1);
+			mod_buf_str(&s->softdeps, v + 8);
+			mod_buf_add(&s->softdeps, "\n", 1);
+			r = s->softdeps.err;
 		} else if (!strncmp(v, "depends=", 8)) {
 			char *t, *save = NULL;
 
 			for (t = strtok_r(v + 8, ",", &save); t && r >= 0; t = strtok_r(NULL, ",", &save)) {
-				char name[256];
-				int d, i;
+				char name[MOD_NAME_MAX];
+				int d = mod_name_from_path(t, name, sizeof(name)) < 0 ? -1 : mod_db_find(db, name);
 
-				mod_name_from_path(t, name, sizeof(name));
-				d = mod_db_find(db, name);
-				for (i = 0; i < nd && dep[i] != d; i++)
-					;
-				if (d >= 0 && db->mods[d].path && i == nd && nd < 511)
+				if (d < 0 || !db->mods[d].path || s->seen[d] == m + 1)
+					continue;
+				s->seen[d] = m + 1;
+				if ((r = MOD_GROW(dep, nd, cap)) >= 0)
 					dep[nd++] = d;
 			}
 		}
-next:
-		p += n;
 	}
+	free(v);
 	free(buf);
-	if (r == -ENOMEM)
-		return r;
-	dep[nd] = -1;
-	s->direct[m] = mod_arena_alloc(db, (size_t)(nd + 1) * sizeof(int));
-	if (!s->direct[m])
+	if (r == -ENOMEM || !(s->direct[m] = mod_arena_alloc(db, (size_t)(nd + 1) * sizeof(int)))) {
+		free(dep);
 		return -ENOMEM;
-	memcpy(s->direct[m], dep, (size_t)(nd + 1) * sizeof(int));
+	}
+	if (nd)
+		memcpy(s->direct[m], dep, (size_t)nd * sizeof(int));
+	s->direct[m][nd] = -1;
+	free(dep);
 	return 0;
 }
 
@@ -285,10 +298,11 @@ int mod_db_scan(struct mod_db *db)
 	apply_order(&s, db->dir);
 	qsort(s.v, (size_t)s.n, sizeof(*s.v), found_cmp);
 	for (i = 0; i < s.n; i++) {
-		char name[256];
+		char name[MOD_NAME_MAX];
 		int m;
 
-		mod_name_from_path(s.v[i].rel, name, sizeof(name));
+		if (mod_name_from_path(s.v[i].rel, name, sizeof(name)) < 0)
+			continue;
 		m = mod_db_intern(db, name, strlen(name));
 		if (m < 0) {
 			r = m;
@@ -300,19 +314,26 @@ int mod_db_scan(struct mod_db *db)
 		db->mods[m].prio = nm++;
 	}
 	s.direct = calloc((size_t)db->nmods + 1, sizeof(int *));
-	r = s.direct ? 0 : -ENOMEM;
+	s.seen = calloc((size_t)db->nmods + 1, sizeof(int));
+	r = s.direct && s.seen ? 0 : -ENOMEM;
 	for (i = 0; i < nm && r >= 0; i++)
 		r = scan_modinfo(db, &s, i);
 	if (r >= 0)
 		r = compute_deps(db, &s, nm);
 	db->scanned = 1;
-	db->loaded |= MOD_IDX_ALIAS | MOD_IDX_SOFTDEP | MOD_IDX_SYMBOLS;
+	db->loaded |= MOD_IDX_ALIAS | MOD_IDX_SYMBOLS;
+	db->softdep_text = s.softdeps.p;
+	s.softdeps.p = NULL;
 	if (r >= 0)
 		r = mod_db_need(db, MOD_IDX_BUILTIN);
+	if (r >= 0)
+		r = mod_db_conf(db, NULL);
 out:
 	for (i = 0; i < s.n; i++)
 		free(s.v[i].rel);
 	free(s.v);
 	free(s.direct);
+	free(s.seen);
+	free(s.softdeps.p);
 	return r;
 }

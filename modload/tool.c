@@ -1,5 +1,6 @@
 /* modload: modprobe's interface over the modload library.  --show-depends prints exactly what
- * kmod's modprobe prints; modprobe.d files are not read (aliases, options, install commands). */
+ * kmod's modprobe prints, with the same modprobe.d configuration (-C as modprobe's); install
+ * commands are shown, never run. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,16 +11,18 @@
 
 #include "common/cmdline.h"
 #include "common/log.h"
-#include "modload/modload.h"
+#include "modload/internal.h"
 
 struct tool {
 	const char *root, *kver;
+	const char **conf;       /* -C paths, NULL-terminated; NULL: kmod's directories */
+	int nconf, capconf;
 	int flags, show, all, resolve, coldplug, quiet;
 };
 
 static struct cmdline kcl; /* large: off the stack */
 static char kcl_buf[4097];
-static char kblacklist[1024];
+static struct mod_buf kblacklist;
 
 static void usage(FILE *f)
 {
@@ -28,6 +31,7 @@ static void usage(FILE *f)
 	      "       modload [options] --coldplug\n"
 	      "  -d, --dirname ROOT   modules in ROOT/lib/modules/KVER\n"
 	      "  -S, --set-version V  kernel version KVER (default: uname -r)\n"
+	      "  -C, --config FILE    modprobe.d file or directory instead of kmod's (repeatable)\n"
 	      "  -D, --show-depends   print the load list (insmod PATH PARAMS / builtin NAME)\n"
 	      "  -n, --dry-run        resolve, load nothing\n"
 	      "  -a, --all            every argument is a module\n"
@@ -43,7 +47,9 @@ static void usage(FILE *f)
 static void show(void *arg, const struct mod_step *s)
 {
 	(void)arg;
-	if (s->path)
+	if (s->install)
+		printf("install %s %s\n", s->install, s->options);
+	else if (s->path)
 		printf("insmod %s %s\n", s->path, s->options);
 	else if (s->builtin)
 		printf("builtin %s\n", s->name);
@@ -71,11 +77,12 @@ static void read_kernel_cmdline(struct mod_ctx *c)
 	kcl_buf[n] = '\0';
 	cmdline_parse(kcl_buf, &kcl);
 	for (i = 0; i < kcl.nparams; i++)
-		if (!strcmp(kcl.params[i].key, "modprobe.blacklist") && kcl.params[i].val)
-			snprintf(kblacklist + strlen(kblacklist), sizeof(kblacklist) - strlen(kblacklist),
-				 "%s%s", kblacklist[0] ? "," : "", kcl.params[i].val);
+		if (!strcmp(kcl.params[i].key, "modprobe.blacklist") && kcl.params[i].val) {
+			mod_buf_add(&kblacklist, ",", kblacklist.n ? 1 : 0);
+			mod_buf_str(&kblacklist, kcl.params[i].val);
+		}
 	c->cmdline = &kcl;
-	c->blacklist = kblacklist;
+	c->blacklist = kblacklist.err ? NULL : kblacklist.p;
 }
 
 /* modprobe's options_from_array(): values with blanks are quoted. */
@@ -111,7 +118,7 @@ static int resolve(struct mod_ctx *c, const char *name)
 	for (i = 0; i < r; i++)
 		puts(c->db.mods[m.v[i].mod].name);
 	mod_matches_free(&m);
-	return r > 0 ? 0 : r < 0 ? r : -ENOENT;
+	return r > 0 ? 0 : r == -ENOMEM ? r : -ENOENT;
 }
 
 static int one(struct tool *t, struct mod_ctx *c, const char *name, const char *extra)
@@ -137,15 +144,22 @@ static int parse(struct tool *t, int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "dirname", 1, 0, 'd' }, { "set-version", 1, 0, 'S' }, { "show-depends", 0, 0, 'D' },
+		{ "config", 1, 0, 'C' },
 		{ "dry-run", 0, 0, 'n' }, { "all", 0, 0, 'a' }, { "use-blacklist", 0, 0, 'b' },
 		{ "resolve-alias", 0, 0, 'R' }, { "coldplug", 0, 0, 'c' }, { "first-time", 0, 0, 'F' },
 		{ "quiet", 0, 0, 'q' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int o;
 
-	while ((o = getopt_long(argc, argv, "+d:S:DnabRcqvh", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+d:S:C:DnabRcqvh", lo, NULL)) != -1) {
 		switch (o) {
 		case 'd': t->root = optarg; break;
+		case 'C':
+			if (MOD_GROW(t->conf, t->nconf + 1, t->capconf) < 0)
+				return -ENOMEM;
+			t->conf[t->nconf++] = optarg;
+			t->conf[t->nconf] = NULL;
+			break;
 		case 'S': t->kver = optarg; break;
 		case 'D': t->flags |= MOD_DRY_RUN | MOD_IGNORE_LOADED; t->show = 1; break;
 		case 'n': t->flags |= MOD_DRY_RUN; break;
@@ -196,7 +210,8 @@ int modload_main(int argc, char **argv)
 
 	if ((r = parse(&t, argc, argv)) != 0)
 		return r > 0 ? 0 : 1;
-	if ((r = module_dir(&t, dir, sizeof(dir))) < 0 || (r = mod_ctx_open(&c, "", dir)) < 0) {
+	if ((r = module_dir(&t, dir, sizeof(dir))) < 0 ||
+	    (r = mod_ctx_open_conf(&c, "", dir, (const char *const *)t.conf)) < 0) {
 		err("%s: %s", dir, strerror(-r));
 		return 1;
 	}
@@ -207,7 +222,7 @@ int modload_main(int argc, char **argv)
 	if (t.coldplug) {
 		int nalias = 0;
 
-		r = mod_coldplug(&c, t.flags, 16, &nalias);
+		r = mod_coldplug(&c, t.flags, POLICY_COLDPLUG_PASSES, &nalias);
 		if (r >= 0)
 			info("coldplug: %d modaliases, %d modules loaded, %d failed, %d passes", nalias,
 			     c.nloaded, c.nfailed, r);
@@ -223,5 +238,7 @@ int modload_main(int argc, char **argv)
 	}
 	fflush(stdout);
 	mod_ctx_close(&c);
+	free(t.conf);
+	free(kblacklist.p);
 	return r < 0 || c.nfailed ? 1 : 0;
 }

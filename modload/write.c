@@ -60,14 +60,19 @@ static void write_alias(const struct mod_db *db, FILE *f)
 				db->mods[db->aliases.v[i].mod].name);
 }
 
+/* depmod's lines, as modules.softdep held them (or .modinfo gave them) */
 static void write_softdep(const struct mod_db *db, FILE *f)
 {
 	int i, m;
 
 	fputs("# Soft dependencies extracted from modules themselves.\n", f);
-	for (i = 0; i < db->nsoftdeps; i++)
-		if ((m = mod_db_find(db, db->softdeps[i].pattern)) >= 0 && db->mods[m].keep)
-			fprintf(f, "softdep %s %s\n", db->softdeps[i].pattern, db->softdeps[i].spec);
+	for (i = 0; i < db->conf.n; i++) {
+		const struct mod_conf_entry *e = &db->conf.v[i];
+
+		if (e->type == MOD_CONF_SOFTDEP && e->index && (m = mod_db_find(db, e->key)) >= 0 &&
+		    db->mods[m].keep)
+			fprintf(f, "softdep %s %s\n", e->key, e->value);
+	}
 }
 
 int mod_index_text(const struct mod_db *db, enum mod_index_file which, char **out, size_t *len)
@@ -85,34 +90,42 @@ int mod_index_text(const struct mod_db *db, enum mod_index_file which, char **ou
 	return fclose(f) ? -ENOMEM : 0;
 }
 
-/* Each word of a softdep is looked up like a modprobe argument. */
-static int keep_words(struct mod_db *db, const char *spec)
-{
-	char buf[1024], *w, *save = NULL;
-	int r = 0, i;
-
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (w = strtok_r(buf, " \t", &save); w && r >= 0; w = strtok_r(NULL, " \t", &save)) {
-		struct mod_matches m = { 0 };
-
-		if (strcmp(w, "pre:") && strcmp(w, "post:") && mod_lookup(db, w, &m) > 0)
-			for (i = 0; i < m.n && r >= 0; i++)
-				r = mod_keep(db, m.v[i].mod);
-		mod_matches_free(&m);
-	}
-	return r;
-}
-
+/* A work list, not recursion: each module is marked once, then its dependencies and the
+ * modules its softdep's words name (each softdep entry looked up once) are queued. */
 int mod_keep(struct mod_db *db, int mod)
 {
-	const struct mod_softdep *sd;
-	int k, r = 0;
+	struct mod_matches m = { 0 };
+	const struct mod_conf_entry *e;
+	int *q = NULL, n = 0, cap = 0, r = 0, k, w;
+	char *done = calloc((size_t)db->conf.n + 1, 1);
 
-	if (db->mods[mod].keep || !db->mods[mod].path)
-		return 0;
-	db->mods[mod].keep = 1;
-	for (k = 0; k < db->mods[mod].ndeps && r >= 0; k++)
-		r = mod_keep(db, db->mods[mod].deps[k]);
-	sd = mod_softdep_find(db, db->mods[mod].name);
-	return r >= 0 && sd ? keep_words(db, sd->spec) : r;
+	if (!done || MOD_GROW(q, n, cap) < 0) {
+		free(done);
+		return -ENOMEM;
+	}
+	q[n++] = mod;
+	while (r >= 0 && n > 0) {
+		int x = q[--n];
+
+		if (db->mods[x].keep || !db->mods[x].path)
+			continue;
+		db->mods[x].keep = 1;
+		for (k = 0; k < db->mods[x].ndeps && r >= 0; k++)
+			if (!db->mods[db->mods[x].deps[k]].keep && (r = MOD_GROW(q, n, cap)) >= 0)
+				q[n++] = db->mods[x].deps[k];
+		if (r < 0 || !(e = mod_softdep_find(db, db->mods[x].name)) || done[e - db->conf.v])
+			continue;
+		done[e - db->conf.v] = 1;
+		for (w = 0; w < e->nwords && r >= 0; w++) {
+			int found = mod_lookup(db, e->words[w], &m);
+
+			for (k = 0; k < found && r >= 0; k++)
+				if ((r = MOD_GROW(q, n, cap)) >= 0)
+					q[n++] = m.v[k].mod;
+		}
+	}
+	mod_matches_free(&m);
+	free(q);
+	free(done);
+	return r < 0 ? r : 0;
 }

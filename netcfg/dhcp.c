@@ -14,7 +14,7 @@ enum {
 	OPT_PAD = 0, OPT_SUBNET = 1, OPT_ROUTER = 3, OPT_DNS = 6, OPT_HOSTNAME = 12, OPT_DOMAIN = 15,
 	OPT_MTU = 26, OPT_BROADCAST = 28, OPT_REQUESTED = 50, OPT_LEASE = 51, OPT_TYPE = 53,
 	OPT_SERVER_ID = 54, OPT_PARAMS = 55, OPT_MAX_SIZE = 57, OPT_T1 = 58, OPT_T2 = 59,
-	OPT_CLASSLESS = 121, OPT_END = 255,
+	OPT_RAPID_COMMIT = 80, OPT_CLASSLESS = 121, OPT_END = 255,
 };
 
 static void put16(uint8_t *p, uint16_t v)
@@ -77,7 +77,8 @@ static bool opt_put(struct opts *o, uint8_t code, const void *data, size_t len)
 		return false;
 	o->p[0] = code;
 	o->p[1] = (uint8_t)len;
-	memcpy(o->p + 2, data, len);
+	if (len)
+		memcpy(o->p + 2, data, len);
 	o->p += len + 2;
 	return true;
 }
@@ -104,6 +105,10 @@ static bool put_options(const struct dhcp_req *rq, struct opts *o)
 	    !opt_put(o, OPT_HOSTNAME, rq->hostname, strlen(rq->hostname)))
 		return false;
 	if (rq->type != DHCPRELEASE && !opt_put(o, OPT_PARAMS, params, sizeof(params)))
+		return false;
+	/* RFC 4039: a server that supports it (dnsmasq's dhcp-rapid-commit) answers the DISCOVER
+	 * with an ACK, one round trip fewer; the others ignore the option and offer. */
+	if (rq->type == DHCPDISCOVER && !opt_put(o, OPT_RAPID_COMMIT, NULL, 0))
 		return false;
 	if (o->p >= o->end)
 		return false;
@@ -290,6 +295,11 @@ static int parse_option(uint8_t code, const uint8_t *d, size_t len, struct dhcp_
 			return -EINVAL;
 		l->mtu = get16(d) >= 68 ? get16(d) : 0;
 		return 0;
+	case OPT_RAPID_COMMIT:
+		if (len != 0)
+			return -EINVAL;
+		l->rapid_commit = true;
+		return 0;
 	case OPT_SERVER_ID: case OPT_LEASE: case OPT_T1: case OPT_T2:
 		if (len != 4)
 			return -EINVAL;
@@ -351,12 +361,15 @@ int dhcp_parse(const uint8_t *msg, size_t len, uint32_t xid, const unsigned char
 	return l->type;
 }
 
-uint32_t dhcp_t1(const struct dhcp_lease *l)
+long dhcp_t1_ms(const struct dhcp_lease *l)
 {
-	return l->t1 && l->t1 < l->lease ? l->t1 : l->lease / 2;
+	return l->t1 && l->t1 < l->lease ? l->t1 * 1000L : l->lease * 500L;
 }
 
-uint32_t dhcp_t2(const struct dhcp_lease *l)
+long dhcp_t2_ms(const struct dhcp_lease *l)
 {
-	return l->t2 && l->t2 < l->lease && l->t2 > dhcp_t1(l) ? l->t2 : l->lease / 8 * 7;
+	long t1 = dhcp_t1_ms(l), end = l->lease * 1000L, t2;
+
+	t2 = l->t2 && l->t2 < l->lease && l->t2 * 1000L > t1 ? l->t2 * 1000L : l->lease * 875L;
+	return t2 > t1 ? t2 : t1 + (end - t1) / 2; /* a server's T1 past 0.875: halfway to the end */
 }

@@ -8,6 +8,8 @@
 
 #include "netcfg/nl.h"
 
+struct netcfg_say; /* netcfg.h */
+
 enum {
 	DHCPDISCOVER = 1, DHCPOFFER, DHCPREQUEST, DHCPDECLINE, DHCPACK, DHCPNAK, DHCPRELEASE,
 };
@@ -40,6 +42,7 @@ struct dhcp_lease {
 	char domain[256];        /* option 15, only [A-Za-z0-9.-] */
 	unsigned mtu;            /* option 26 */
 	uint32_t lease, t1, t2;  /* options 51, 58, 59 */
+	bool rapid_commit;       /* option 80 (RFC 4039): an ACK straight after the DISCOVER */
 };
 
 /* What we send. */
@@ -81,6 +84,7 @@ struct dhcp_client {
 	bool carrier;
 	long deadline;
 	long carrier_at;         /* out: when carrier was seen (nc_now_ms()), 0 if never */
+	const struct netcfg_say *say; /* progress, at LOG_DEBUG (netcfg.h); NULL for none */
 };
 int dhcp_acquire(struct dhcp_client *c, struct dhcp_lease *l);
 
@@ -90,8 +94,10 @@ int dhcp_acquire(struct dhcp_client *c, struct dhcp_lease *l);
 int dhcp_renew(int ifindex, const char *ifname, const unsigned char *mac, struct dhcp_lease *l,
 	       long bound_at);
 
-/* Times from a lease, with RFC 2131's defaults (T1 = 0.5, T2 = 0.875 of the lease). */
-uint32_t dhcp_t1(const struct dhcp_lease *l);
-uint32_t dhcp_t2(const struct dhcp_lease *l);
+/* Times from a lease in milliseconds, with RFC 2131's defaults (4.4.5: T1 = 0.5, T2 = 0.875 of
+ * the lease) where the server gave none or gave times out of order (T1 < T2 < lease). */
+long dhcp_t1_ms(const struct dhcp_lease *l);
+long dhcp_t2_ms(const struct dhcp_lease *l);
+#define dhcp_t1(l) ((uint32_t)(dhcp_t1_ms(l) / 1000)) /* whole seconds, for messages */
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "netcfg/dhcp.h"
+#include "netcfg/netcfg.h"
 #include "netcfg/rtnl.h"
 
 /* Retransmission: 0.5 s, then doubling to 8 s, ±10 %.  RFC 2131 4.1 suggests starting at 4 s;
@@ -26,6 +27,12 @@
 #define BACKOFF_FIRST_MS 500
 #define BACKOFF_MAX_MS   8000
 #define REQUEST_TRIES    4
+/* Servers whose OFFER we REQUESTed and that never answered: their later offers are taken only
+ * when no other server has offered within FALLBACK_TRIES DISCOVERs (~3.5 s: a server with a
+ * ping check, ISC dhcpd's default, offers after 1 s).  A server that offers and vanishes, and
+ * answers faster than the real one, must not hold the client forever. */
+#define SILENT_MAX       4
+#define FALLBACK_TRIES   4
 
 enum phase { SELECTING, REQUESTING };
 
@@ -39,7 +46,19 @@ struct client {
 	int tries;
 	long next;              /* next transmission (nc_now_ms()), 0 while there is no carrier */
 	unsigned backoff;
+	uint32_t silent[SILENT_MAX]; /* server ids that left our REQUESTs unanswered */
+	unsigned nsilent;
+	struct dhcp_lease fallback; /* an offer from one of them, taken at the next DISCOVER */
+	bool have_fallback;
 };
+
+static bool is_silent(const struct client *cl, uint32_t server)
+{
+	for (unsigned i = 0; i < cl->nsilent && i < SILENT_MAX; i++)
+		if (cl->silent[i] == server)
+			return true;
+	return false;
+}
 
 static uint32_t random32(void)
 {
@@ -117,8 +136,8 @@ static int transmit(struct client *cl)
 		rq.server_id = cl->offer.server_id;
 	}
 	len = dhcp_build(&rq, buf, sizeof(buf), true);
-	dbg("%s sent, try %d, at +%ld ms", rq.type == DHCPDISCOVER ? "DISCOVER" : "REQUEST", cl->tries + 1,
-	    now - cl->start);
+	nc_say(cl->c->say, LOG_DEBUG, "%s sent, try %d, at +%ld ms", rq.type == DHCPDISCOVER ? "DISCOVER" :
+	       "REQUEST", cl->tries + 1, now - cl->start);
 	cl->tries++;
 	cl->next = now + jitter(cl->backoff);
 	cl->backoff = cl->backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : cl->backoff * 2;
@@ -152,7 +171,7 @@ static void carrier_cb(const struct nl_link *l, void *data)
 	}
 	if (!cl->c->carrier_at)
 		cl->c->carrier_at = nc_now_ms();
-	dbg("carrier up at +%ld ms", nc_now_ms() - cl->start);
+	nc_say(cl->c->say, LOG_DEBUG, "carrier up at +%ld ms", nc_now_ms() - cl->start);
 	restart(cl, cl->phase);
 }
 
@@ -163,13 +182,22 @@ static int handle_reply(struct client *cl, const uint8_t *msg, size_t len, struc
 	int type = dhcp_parse(msg, len, cl->xid, cl->c->mac, &r);
 
 	if (type > 0)
-		dbg("%s received at +%ld ms", type == DHCPOFFER ? "OFFER" : type == DHCPACK ? "ACK" : "NAK",
-		    nc_now_ms() - cl->start);
+		nc_say(cl->c->say, LOG_DEBUG, "%s received at +%ld ms", type == DHCPOFFER ? "OFFER" :
+		       type == DHCPACK ? "ACK" : "NAK", nc_now_ms() - cl->start);
 
 	if (type == DHCPOFFER && cl->phase == SELECTING) {
+		if (is_silent(cl, r.server_id)) {
+			if (!cl->have_fallback)
+				cl->fallback = r, cl->have_fallback = true;
+			return 0;
+		}
 		cl->offer = r;
 		restart(cl, REQUESTING);
 		return 0;
+	}
+	if (type == DHCPACK && cl->phase == SELECTING && r.rapid_commit) { /* RFC 4039 */
+		*l = r;
+		return 1;
 	}
 	if (cl->phase != REQUESTING || r.server_id != cl->offer.server_id)
 		return 0;
@@ -216,8 +244,18 @@ static int step(struct client *cl, struct dhcp_lease *l)
 	int r;
 
 	if (cl->next && now >= cl->next) {
-		if (cl->phase == REQUESTING && cl->tries >= REQUEST_TRIES)
+		if (cl->phase == REQUESTING && cl->tries >= REQUEST_TRIES) {
+			nc_say(cl->c->say, LOG_DEBUG, "no answer to the REQUEST; other servers first");
+			if (!is_silent(cl, cl->offer.server_id))
+				cl->silent[cl->nsilent++ % SILENT_MAX] = cl->offer.server_id;
+			cl->have_fallback = false;
 			restart(cl, SELECTING);
+		} else if (cl->phase == SELECTING && cl->have_fallback && cl->tries >= FALLBACK_TRIES) {
+			/* nobody else offered: try it again */
+			cl->offer = cl->fallback;
+			cl->have_fallback = false;
+			restart(cl, REQUESTING);
+		}
 		if ((r = transmit(cl)) < 0)
 			return r;
 	}
@@ -291,8 +329,10 @@ static int renew_once(int fd, uint32_t to, const unsigned char *mac, struct dhcp
 
 	memcpy(rq.mac, mac, 6);
 	len = dhcp_build(&rq, buf, sizeof(buf), false);
+	/* A server out of reach by unicast is what rebinding (the broadcast from T2) is for. */
 	if (sendto(fd, buf, len, 0, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		return errno == ENETUNREACH || errno == ENETDOWN ? 0 : -errno;
+		return errno == ENETUNREACH || errno == ENETDOWN || errno == EHOSTUNREACH ||
+		       errno == EACCES || errno == EPERM ? 0 : -errno;
 	while ((left = wait_end - nc_now_ms()) > 0 && poll(&p, 1, (int)left) > 0) {
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n <= 0)
@@ -310,7 +350,7 @@ static int renew_once(int fd, uint32_t to, const unsigned char *mac, struct dhcp
 int dhcp_renew(int ifindex, const char *ifname, const unsigned char *mac, struct dhcp_lease *l,
 	       long bound_at)
 {
-	long t1 = bound_at + dhcp_t1(l) * 1000L, t2 = bound_at + dhcp_t2(l) * 1000L;
+	long t1 = bound_at + dhcp_t1_ms(l), t2 = bound_at + dhcp_t2_ms(l);
 	long expiry = bound_at + l->lease * 1000L, now, stop;
 	int fd, type = 0;
 

@@ -59,16 +59,24 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+/* A dump the kernel marks interrupted (a link changed meanwhile) is made again; one interrupted
+ * DUMP_TRIES times in a row is -EINTR. */
+#define DUMP_TRIES 4
+
 int nl_link_list(struct nl_sock *s, struct nl_link *out, int max)
 {
 	char buf[NL_BUFSIZE];
-	struct nlmsghdr *nlh = nl_msg_start(buf, sizeof(buf), RTM_GETLINK, NLM_F_DUMP);
-	struct link_list ll = { out, 0, max };
-	int r;
+	struct nlmsghdr *nlh;
+	struct link_list ll;
+	int r, try = 0;
 
-	if (!nl_msg_put_extra(nlh, sizeof(buf), sizeof(struct ifinfomsg)))
-		return -ENOSPC;
-	r = nl_talk(s, nlh, link_list_cb, &ll, buf, sizeof(buf));
+	do {
+		nlh = nl_msg_start(buf, sizeof(buf), RTM_GETLINK, NLM_F_DUMP);
+		if (!nl_msg_put_extra(nlh, sizeof(buf), sizeof(struct ifinfomsg)))
+			return -ENOSPC;
+		ll = (struct link_list){ out, 0, max };
+		r = nl_talk(s, nlh, link_list_cb, &ll, buf, sizeof(buf));
+	} while (r == -EINTR && ++try < DUMP_TRIES);
 	return r < 0 ? r : ll.n;
 }
 

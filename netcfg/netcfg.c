@@ -1,6 +1,6 @@
 /* The plan: parse every ip=, find the links, set them up together (so their carriers come up in
- * parallel), then configure each in order against one deadline.  Messages go through log.h;
- * nothing here exits. */
+ * parallel), then configure each in order against one deadline.  Messages go to the caller
+ * (o->say); nothing here prints or exits. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,8 @@
 #include "netcfg/ipspec.h"
 #include "netcfg/netcfg.h"
 
-#define MAX_NS 3  /* the resolver reads at most three nameserver lines (glibc MAXNS) */
+#define MAX_NS POLICY_MAX_NAMESERVERS
+#define SAY(r, level, ...) nc_say(&(r)->o->say, level, __VA_ARGS__)
 
 struct run {
 	const struct netcfg_opts *o;
@@ -64,7 +65,7 @@ static void ns_from_cmdline(struct run *r, const char *list)
 	strcpy(buf, list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (nc_ip_parse(tok, &ip) < 0 || !ip.family)
-			err("nameserver=%s: not an IP address; ignored", tok);
+			SAY(r, LOG_ERR, "nameserver=%s: not an IP address; ignored", tok);
 		else
 			ns_add(r, &ip);
 	}
@@ -108,14 +109,14 @@ static int link_up(struct run *r, const struct nl_link *l, unsigned mtu)
 	int e;
 
 	if (mtu && (e = nl_link_set_mtu(&r->s, l->index, mtu)) < 0)
-		warn("%s: unable to set MTU %u: %s", l->name, mtu, strerror(-e));
+		SAY(r, LOG_WARN, "%s: unable to set MTU %u: %s", l->name, mtu, strerror(-e));
 	e = nl_link_up(&r->s, l->index);
 	if (e < 0) {
-		err("%s: unable to set the link up: %s", l->name, strerror(-e));
+		SAY(r, LOG_ERR, "%s: unable to set the link up: %s", l->name, strerror(-e));
 		return e;
 	}
 	if (!(l->flags & IFF_UP) && (e = nc_v6_linklocal_early(&r->s, l)) < 0)
-		dbg("%s: no early IPv6 link-local address: %s", l->name, strerror(-e));
+		SAY(r, LOG_DEBUG, "%s: no early IPv6 link-local address: %s", l->name, strerror(-e));
 	return 0;
 }
 
@@ -141,12 +142,13 @@ static int add_routes(struct run *r, const struct nl_link *l, const struct nc_ip
 		return 0;
 	e = nl_route_add(&r->s, gw->family, NULL, 0, gw, l->index, !same_subnet(addr, gw, prefix));
 	if (e < 0)
-		err("%s: unable to add the default route via %s: %s", l->name, nc_ip_str(gw, g, sizeof(g)),
+		SAY(r, LOG_ERR, "%s: unable to add the default route via %s: %s", l->name, nc_ip_str(gw, g, sizeof(g)),
 		    strerror(-e));
 	return e;
 }
 
-int netcfg_lease_routes(struct nl_sock *s, const char *dev, int ifindex, const struct dhcp_lease *ls)
+int netcfg_lease_routes(struct nl_sock *s, const char *dev, int ifindex, const struct dhcp_lease *ls,
+			const struct netcfg_say *say)
 {
 	const struct dhcp_route def = { .gw = ls->router }, *rt = ls->nroutes ? ls->routes : &def;
 	struct nc_ip addr = { .family = AF_INET }, dst = addr, gw = addr;
@@ -160,7 +162,7 @@ int netcfg_lease_routes(struct nl_sock *s, const char *dev, int ifindex, const s
 		e = nl_route_add(s, AF_INET, &dst, rt[i].prefix, rt[i].gw ? &gw : NULL, ifindex,
 				 rt[i].gw && !same_subnet(&addr, &gw, ls->prefix));
 		if (e < 0) {
-			err("%s: unable to add the route to %s/%u via %s: %s", dev, nc_ip_str(&dst, d, sizeof(d)),
+			nc_say(say, LOG_ERR, "%s: unable to add the route to %s/%u via %s: %s", dev, nc_ip_str(&dst, d, sizeof(d)),
 			    rt[i].prefix, rt[i].gw ? nc_ip_str(&gw, g, sizeof(g)) : "the link", strerror(-e));
 			ret = e;
 		}
@@ -208,10 +210,10 @@ static int wait_carrier(struct run *r, const struct nl_link *l)
 	int e = nl_link_wait_carrier(&r->mon, &r->s, &l->index, 1, r->deadline);
 
 	if (e < 0)
-		warn("%s: no carrier within %.1f s%s", l->name, (double)(r->deadline - r->start) / 1000,
+		SAY(r, LOG_WARN, "%s: no carrier within %.1f s%s", l->name, (double)(r->deadline - r->start) / 1000,
 		     e == -ETIMEDOUT ? "" : strerror(-e));
 	else
-		info("%s: carrier up at %.3f s (waited %ld ms)", l->name, uptime(), nc_now_ms() - t0);
+		SAY(r, LOG_INFO, "%s: carrier up at %.3f s (waited %ld ms)", l->name, uptime(), nc_now_ms() - t0);
 	if (e >= 0)
 		mark(r, 0, "carrier", l->name, NULL, 0);
 	return e < 0 ? e : 0;
@@ -223,13 +225,13 @@ static int configure_static(struct run *r, const struct ipspec *sp, const struct
 	int e = nl_addr_add(&r->s, l->index, &sp->client, sp->prefix, NL_FOREVER);
 
 	if (e < 0) {
-		err("%s: unable to add address %s/%u: %s", l->name, nc_ip_str(&sp->client, a, sizeof(a)),
+		SAY(r, LOG_ERR, "%s: unable to add address %s/%u: %s", l->name, nc_ip_str(&sp->client, a, sizeof(a)),
 		    sp->prefix, strerror(-e));
 		return e;
 	}
 	add_routes(r, l, &sp->client, sp->prefix, &sp->gw);
 	record(r, l, &sp->client, sp->prefix);
-	info("%s: %s/%u%s%s", l->name, nc_ip_str(&sp->client, a, sizeof(a)), sp->prefix,
+	SAY(r, LOG_INFO, "%s: %s/%u%s%s", l->name, nc_ip_str(&sp->client, a, sizeof(a)), sp->prefix,
 	     sp->gw.family ? " via " : "", nc_ip_str(&sp->gw, g, sizeof(g)));
 	mark(r, 0, "address", l->name, &sp->client, sp->prefix);
 	/* The address works at once: packets flow as soon as the carrier comes, and the payload (a
@@ -239,14 +241,15 @@ static int configure_static(struct run *r, const struct ipspec *sp, const struct
 	return 0;
 }
 
-static void lease_log(const struct nl_link *l, const struct dhcp_lease *ls, long carrier_at, long bound_at)
+static void lease_log(const struct run *r, const struct nl_link *l, const struct dhcp_lease *ls,
+		      long carrier_at, long bound_at)
 {
 	char a[16], s[16], g[16];
 
 	inet_ntop(AF_INET, &ls->yiaddr, a, sizeof(a));
 	inet_ntop(AF_INET, &ls->server_id, s, sizeof(s));
 	inet_ntop(AF_INET, &ls->router, g, sizeof(g));
-	info("%s: DHCP lease %s/%u from %s%s%s, %u s; bound at %.3f s, %ld ms after carrier", l->name, a,
+	SAY(r, LOG_INFO, "%s: DHCP lease %s/%u from %s%s%s, %u s; bound at %.3f s, %ld ms after carrier", l->name, a,
 	     ls->prefix, s, ls->nroutes ? ", classless routes" : ls->router ? ", gateway " : "",
 	     !ls->nroutes && ls->router ? g : "", ls->lease, uptime(), bound_at - carrier_at);
 }
@@ -270,7 +273,7 @@ static int configure_dhcp(struct run *r, const struct ipspec *sp, struct nl_link
 {
 	struct dhcp_client c = { .ifindex = l->index, .hostname = sp->hostname[0] ? sp->hostname : NULL,
 				 .mon = &r->mon, .carrier = l->carrier, .deadline = r->deadline,
-				 .carrier_at = sp->dev[0] ? 0 : r->autoselect_at };
+				 .carrier_at = sp->dev[0] ? 0 : r->autoselect_at, .say = &r->o->say };
 	struct nc_ip addr = { .family = AF_INET };
 	struct netcfg_iface *ifc;
 	struct dhcp_lease ls;
@@ -281,30 +284,32 @@ static int configure_dhcp(struct run *r, const struct ipspec *sp, struct nl_link
 		memcpy(&c.requested, sp->client.a, 4);
 	e = dhcp_acquire(&c, &ls);
 	if (e < 0) {
-		err("%s: no DHCP lease within %.1f s (%s); going on without this interface", l->name,
+		SAY(r, LOG_ERR, "%s: no DHCP lease within %.1f s (%s); going on without this interface", l->name,
 		    (double)(r->deadline - r->start) / 1000, e == -ETIMEDOUT ? c.carrier_at ? "no answer" :
 		    "no carrier" : strerror(-e));
 		return e;
 	}
 	if (ls.mtu && !sp->mtu && ls.mtu != l->mtu && (e = nl_link_set_mtu(&r->s, l->index, ls.mtu)) < 0)
-		warn("%s: unable to set the MTU %u the server gave: %s", l->name, ls.mtu, strerror(-e));
+		SAY(r, LOG_WARN, "%s: unable to set the MTU %u the server gave: %s", l->name, ls.mtu, strerror(-e));
 	memcpy(addr.a, &ls.yiaddr, 4);
 	e = nl_addr_add(&r->s, l->index, &addr, ls.prefix, ls.lease ? ls.lease : NL_FOREVER);
 	if (e < 0) {
-		err("%s: unable to add the leased address: %s", l->name, strerror(-e));
+		SAY(r, LOG_ERR, "%s: unable to add the leased address: %s", l->name, strerror(-e));
 		return e;
 	}
 	if (sp->gw.family) /* ip='s gateway replaces the server's routes */
 		add_routes(r, l, &addr, ls.prefix, &sp->gw);
 	else
-		netcfg_lease_routes(&r->s, l->name, l->index, &ls);
+		netcfg_lease_routes(&r->s, l->name, l->index, &ls, &r->o->say);
 	ifc = record(r, l, &addr, ls.prefix);
 	if (ifc) {
 		ifc->dhcp = true;
 		ifc->lease = ls;
 		ifc->bound_at = nc_now_ms();
+		if (sp->gw.family == AF_INET)
+			memcpy(&ifc->gw, sp->gw.a, 4);
 	}
-	lease_log(l, &ls, c.carrier_at, nc_now_ms());
+	lease_log(r, l, &ls, c.carrier_at, nc_now_ms());
 	if (sp->dev[0] && c.carrier_at) /* autoselect marked it already */
 		mark(r, nc_now_ms() - c.carrier_at, "carrier", l->name, NULL, 0);
 	mark(r, 0, "dhcp lease", l->name, &addr, ls.prefix);
@@ -319,12 +324,12 @@ static struct nl_link *autoselect(struct run *r)
 	int idx[NL_LINK_MAX], n = candidates(r, idx), e, i;
 
 	if (!n) {
-		err("no Ethernet link to autoselect (is the NIC driver loaded?)");
+		SAY(r, LOG_ERR, "no Ethernet link to autoselect (is the NIC driver loaded?)");
 		return NULL;
 	}
 	e = nl_link_wait_carrier(&r->mon, &r->s, idx, n, r->deadline);
 	if (e < 0) {
-		err("no link got carrier within %.1f s%s%s", (double)(r->deadline - r->start) / 1000,
+		SAY(r, LOG_ERR, "no link got carrier within %.1f s%s%s", (double)(r->deadline - r->start) / 1000,
 		    e == -ETIMEDOUT ? "" : ": ", e == -ETIMEDOUT ? "" : strerror(-e));
 		return NULL;
 	}
@@ -332,7 +337,7 @@ static struct nl_link *autoselect(struct run *r)
 		if (r->links[i].index == e) {
 			r->links[i].carrier = true;
 			r->autoselect_at = nc_now_ms();
-			info("autoselected %s (first link with carrier, at %.3f s)", r->links[i].name, uptime());
+			SAY(r, LOG_INFO, "autoselected %s (first link with carrier, at %.3f s)", r->links[i].name, uptime());
 			mark(r, 0, "carrier", r->links[i].name, NULL, 0);
 			return &r->links[i];
 		}
@@ -359,7 +364,7 @@ static int configure(struct run *r, const struct ipspec *sp)
 	case IP_DHCP:
 		return configure_dhcp(r, sp, l);
 	case IP_AUTO6:
-		info("%s: auto6: the kernel's router discovery configures IPv6", l->name);
+		SAY(r, LOG_INFO, "%s: auto6: the kernel's router discovery configures IPv6", l->name);
 		return wait_carrier(r, l);
 	default:
 		return 0;
@@ -383,7 +388,7 @@ static int links_up(struct run *r, struct ipspec *specs, int *ok, int n)
 		}
 		if (!link_by_name(r, specs[i].dev)) {
 			list_names(r, names, sizeof(names));
-			err("ip=: no link named %s (links: %s); going on without it", specs[i].dev, names);
+			SAY(r, LOG_ERR, "ip=: no link named %s (links: %s); going on without it", specs[i].dev, names);
 			ok[i] = 0;
 			r->res->failed++;
 			continue;
@@ -407,18 +412,19 @@ static void write_results(struct run *r)
 
 	if (r->hostname[0]) {
 		if (set(r->hostname, strlen(r->hostname)) < 0)
-			err("unable to set the hostname %s: %s", r->hostname, strerror(errno));
+			SAY(r, LOG_ERR, "unable to set the hostname %s: %s", r->hostname, strerror(errno));
 		if ((e = netcfg_write_hostname(root, r->hostname)) < 0)
-			err("unable to write /etc/hostname: %s", strerror(-e));
+			SAY(r, LOG_ERR, "unable to write /etc/hostname: %s", strerror(-e));
 		if (r->host_addr.family && (e = netcfg_write_hosts(root, &r->host_addr, r->hostname, r->domain)) < 0)
-			err("unable to write /etc/hosts: %s", strerror(-e));
+			SAY(r, LOG_ERR, "unable to write /etc/hosts: %s", strerror(-e));
 	}
 	if ((r->nns || r->domain[0]) && (e = netcfg_write_resolv(root, r->ns, r->nns, r->domain)) < 0)
-		err("unable to write /etc/resolv.conf: %s", strerror(-e));
+		SAY(r, LOG_ERR, "unable to write /etc/resolv.conf: %s", strerror(-e));
 }
 
 static void print_plan(struct run *r, struct ipspec *specs, int *ok, int n)
 {
+	const struct netcfg_say *plan = &r->o->plan;
 	char line[512], a[64];
 	int i;
 
@@ -426,12 +432,11 @@ static void print_plan(struct run *r, struct ipspec *specs, int *ok, int n)
 		if (!ok[i])
 			continue;
 		ipspec_describe(&specs[i], line, sizeof(line));
-		printf("%s\n", line);
+		nc_say(plan, LOG_INFO, "%s", line);
 	}
 	for (i = 0; i < r->nns; i++)
-		printf("nameserver %s\n", nc_ip_str(&r->ns[i], a, sizeof(a)));
-	printf("timeout %.1f s\n", (double)(r->deadline - r->start) / 1000);
-	fflush(stdout);
+		nc_say(plan, LOG_INFO, "nameserver %s", nc_ip_str(&r->ns[i], a, sizeof(a)));
+	nc_say(plan, LOG_INFO, "timeout %.1f s", (double)(r->deadline - r->start) / 1000);
 }
 
 /* Parse them all first: a malformed value is reported and skipped, the others still apply. */
@@ -443,14 +448,14 @@ static int parse_all(struct run *r, const char *const *ips, int nip, struct ipsp
 	for (i = 0; i < nip && i < NETCFG_MAX_IFACES; i++) {
 		ok[i] = ipspec_parse(ips[i], &specs[i], why, sizeof(why)) == 0;
 		if (!ok[i]) {
-			err("ip=%s: %s; going on without this interface", ips[i], why);
+			SAY(r, LOG_ERR, "ip=%s: %s; going on without this interface", ips[i], why);
 			r->res->failed++;
 		} else if (specs[i].proto == IP_OFF && !specs[i].dev[0]) {
 			off = 1;
 		}
 	}
 	for (; i < nip; i++) {
-		err("ip=%s: more than %d ip= values; ignored", ips[i], NETCFG_MAX_IFACES);
+		SAY(r, LOG_ERR, "ip=%s: more than %d ip= values; ignored", ips[i], NETCFG_MAX_IFACES);
 		r->res->failed++;
 	}
 	return off;
@@ -458,11 +463,11 @@ static int parse_all(struct run *r, const char *const *ips, int nip, struct ipsp
 
 static int open_sockets(struct run *r)
 {
-	int e = nl_open(&r->s, 0);
+	int e = nl_open_ops(&r->s, 0, r->o->nl);
 
 	if (e < 0)
 		return e;
-	e = nl_open(&r->mon, 1u << (RTNLGRP_LINK - 1));
+	e = nl_open_ops(&r->mon, 1u << (RTNLGRP_LINK - 1), r->o->nl);
 	if (e < 0)
 		nl_close(&r->s);
 	return e;
@@ -482,7 +487,7 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
 	r.deadline = r.start + (o->timeout_ms > 0 ? o->timeout_ms : NETCFG_TIMEOUT_MS);
 	ns_from_cmdline(&r, o->nameservers);
 	if (parse_all(&r, ips, nip, specs, ok)) {
-		info("ip=off: no network configuration");
+		SAY(&r, LOG_INFO, "ip=off: no network configuration");
 		n = 0;
 	}
 	if (o->dry_run) {
@@ -490,12 +495,12 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
 		return res->failed;
 	}
 	if ((e = open_sockets(&r)) < 0) {
-		err("unable to open a netlink socket: %s", strerror(-e));
+		SAY(&r, LOG_ERR, "unable to open a netlink socket: %s", strerror(-e));
 		return e;
 	}
 	r.nlinks = nl_link_list(&r.s, r.links, NL_LINK_MAX);
 	if (r.nlinks < 0) {
-		err("unable to list the links: %s", strerror(-r.nlinks));
+		SAY(&r, LOG_ERR, "unable to list the links: %s", strerror(-r.nlinks));
 		r.nlinks = 0;
 	}
 	for (i = 0; i < r.nlinks; i++)
@@ -506,15 +511,21 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
 		if (ok[i] && specs[i].proto != IP_OFF && configure(&r, &specs[i]) < 0)
 			res->failed++;
 	write_results(&r);
+	for (i = 0; i < res->n; i++) { /* for a renewal that has to take a new lease */
+		res->ifs[i].root = o->root;
+		res->ifs[i].hosts_entry = r.hostname[0] && !memcmp(&res->ifs[i].addr, &r.host_addr, sizeof(r.host_addr));
+		snprintf(res->ifs[i].hostname, sizeof(res->ifs[i].hostname), "%s", r.hostname);
+		snprintf(res->ifs[i].domain, sizeof(res->ifs[i].domain), "%s", r.domain);
+	}
 	nl_close(&r.mon);
 	nl_close(&r.s);
 	return res->failed;
 }
 
-int netcfg_lo_up(void)
+int netcfg_lo_up(const struct nl_ops *nl)
 {
 	struct nl_sock s;
-	int e = nl_open(&s, 0);
+	int e = nl_open_ops(&s, 0, nl);
 
 	if (e < 0)
 		return e;
@@ -523,4 +534,25 @@ int netcfg_lo_up(void)
 	e = nl_link_up(&s, 1);
 	nl_close(&s);
 	return e;
+}
+
+int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail))
+{
+	static struct nl_link links[NL_LINK_MAX]; /* off PID 1's stack */
+	struct nl_sock s;
+	int i, n, up = 0, e = nl_open_ops(&s, 0, nl);
+
+	if (e < 0)
+		return e;
+	n = nl_link_list(&s, links, NL_LINK_MAX);
+	for (i = 0; i < n; i++) {
+		if (links[i].type != ARPHRD_ETHER || (links[i].flags & (IFF_UP | IFF_LOOPBACK)) ||
+		    nl_link_up(&s, links[i].index) < 0)
+			continue;
+		nc_v6_linklocal_early(&s, &links[i]);
+		mark(0, "link up", links[i].name);
+		up++;
+	}
+	nl_close(&s);
+	return n < 0 ? n : up;
 }

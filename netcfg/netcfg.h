@@ -6,11 +6,21 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/policy.h"
 #include "netcfg/dhcp.h"
 #include "netcfg/rtnl.h"
 
-#define NETCFG_TIMEOUT_MS 30000 /* carrier + DHCP for all interfaces, then boot goes on */
-#define NETCFG_MAX_IFACES 8
+#define NETCFG_TIMEOUT_MS POLICY_NET_TIMEOUT_MS /* carrier + DHCP for all interfaces */
+#define NETCFG_MAX_IFACES POLICY_MAX_IP
+
+/* The library never prints: what it has to say (why an ip= was not applied, a carrier, a lease)
+ * goes to fn(arg, level, text) -- log.h's LOG_ERR .. LOG_DEBUG, one line without a program
+ * prefix -- or nowhere when fn is NULL.  The init and the tool print it (log_text does). */
+struct netcfg_say {
+	void (*fn)(void *arg, int level, const char *text);
+	void *arg;
+};
+void nc_say(const struct netcfg_say *s, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 struct netcfg_opts {
 	const char *root;        /* prefix for the files written under /etc ("" or NULL: /) */
@@ -24,6 +34,9 @@ struct netcfg_opts {
 	/* Progress for a boot timeline, or NULL: stage "carrier", "address" or "dhcp lease", detail
 	 * "eth0" or "eth0 10.0.2.15/24"; ago_ms: how long before the call it happened. */
 	void (*mark)(long ago_ms, const char *stage, const char *detail);
+	const struct nl_ops *nl; /* the kernel's netlink (NULL: nl_sys_ops); a fake in tests */
+	struct netcfg_say say;   /* messages */
+	struct netcfg_say plan;  /* dry_run: the plan, a line each ("eth0: static 10.0.2.15/24") */
 };
 
 /* One configured interface. */
@@ -36,6 +49,12 @@ struct netcfg_iface {
 	long bound_at;           /* nc_now_ms() at the ACK */
 	struct nc_ip addr;
 	unsigned prefix;
+	uint32_t gw;             /* ip='s IPv4 gateway, which replaces the lease's routes (0: none) */
+	/* What a new lease after a lost one must rewrite (renew.c): the files under root, the
+	 * /etc/hosts line when this link's address is the host's. */
+	const char *root;
+	bool hosts_entry;
+	char hostname[65], domain[256];
 };
 
 struct netcfg_result {
@@ -48,17 +67,24 @@ struct netcfg_result {
  * (each with its message), or -errno when netlink itself is unusable.  Never exits. */
 int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, struct netcfg_result *res);
 
-/* Bring the loopback link up (always useful, even without ip=).  0 or -errno. */
-int netcfg_lo_up(void);
+/* Bring the loopback link up (always useful, even without ip=) through nl (NULL: the kernel's).
+ * 0 or -errno. */
+int netcfg_lo_up(const struct nl_ops *nl);
+/* Every Ethernet link that is down set up (with its early IPv6 link-local address, linkup.c),
+ * mark(0, "link up", name) for each: the init calls it as a NIC's driver loads, so carrier and
+ * the NIC's receive hold overlap the rest of the boot.  How many, or -errno. */
+int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail));
 
 /* Keep a DHCP lease alive: fork a small process that renews it at T1 (RFC 2131 4.4.5) and, if it
- * is lost, asks again.  Returns its pid, 0 when the lease needs no renewal (infinite), or -errno. */
-pid_t netcfg_renew_spawn(const struct netcfg_iface *ifc);
+ * is lost, asks again; it says what happens through say.  Returns its pid, 0 when the lease needs
+ * no renewal (infinite), or -errno. */
+pid_t netcfg_renew_spawn(const struct netcfg_iface *ifc, const struct netcfg_say *say);
 
 /* A lease's routes on ifindex: option 121's classless routes when given (RFC 3442: option 3 is
  * then ignored), else the default route via option 3's router.  A gateway outside the leased
- * subnet is added on-link.  Each failure is logged; returns 0 or the last -errno. */
-int netcfg_lease_routes(struct nl_sock *s, const char *dev, int ifindex, const struct dhcp_lease *ls);
+ * subnet is added on-link.  Each failure is said; returns 0 or the last -errno. */
+int netcfg_lease_routes(struct nl_sock *s, const char *dev, int ifindex, const struct dhcp_lease *ls,
+			const struct netcfg_say *say);
 
 /* Results under root: /etc/hostname, /etc/hosts entry, /etc/resolv.conf.  0 or -errno. */
 int netcfg_write_hostname(const char *root, const char *name);

@@ -6,31 +6,79 @@
 
 #include "netcfg/nl.h"
 
-int nl_open(struct nl_sock *s, uint32_t groups)
+static int sys_open(uint32_t groups, uint32_t *portid)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = groups };
 	socklen_t len = sizeof(sa);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), e;
 
-	s->seq = 0;
-	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (s->fd < 0)
+	if (fd < 0)
 		return -errno;
-	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(s->fd, (struct sockaddr *)&sa, &len) < 0) {
-		int e = -errno;
-
-		nl_close(s);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		e = -errno;
+		close(fd);
 		return e;
 	}
-	s->portid = sa.nl_pid;
+	*portid = sa.nl_pid;
 	/* Extended ACKs would add text to errors but cost bytes in every reply; errno suffices. */
-	return 0;
+	return fd;
+}
+
+static long sys_send(int fd, const void *buf, size_t len)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	ssize_t n;
+
+	do
+		n = sendto(fd, buf, len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : (long)n;
+}
+
+static long sys_recv(int fd, void *buf, size_t size, bool nonblock)
+{
+	struct sockaddr_nl sa;
+	struct iovec iov = { buf, size };
+	struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	do
+		n = recvmsg(fd, &msg, nonblock ? MSG_DONTWAIT : 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (msg.msg_flags & MSG_TRUNC)
+		return -EMSGSIZE;
+	if (sa.nl_pid != 0) /* only the kernel speaks to us */
+		return -EPERM;
+	return (long)n;
+}
+
+static void sys_close(int fd)
+{
+	close(fd);
+}
+
+const struct nl_ops nl_sys_ops = { sys_open, sys_send, sys_recv, sys_close };
+
+int nl_open_ops(struct nl_sock *s, uint32_t groups, const struct nl_ops *ops)
+{
+	s->seq = 0;
+	s->ops = ops ? ops : &nl_sys_ops;
+	s->fd = s->ops->open(groups, &s->portid);
+	return s->fd < 0 ? s->fd : 0;
+}
+
+int nl_open(struct nl_sock *s, uint32_t groups)
+{
+	return nl_open_ops(s, groups, NULL);
 }
 
 void nl_close(struct nl_sock *s)
 {
 	if (s->fd >= 0)
-		close(s->fd);
+		s->ops->close(s->fd);
 	s->fd = -1;
 }
 
@@ -112,18 +160,6 @@ bool nl_attr_put_u32(struct nlmsghdr *nlh, size_t size, uint16_t type, uint32_t 
 bool nl_attr_put_str(struct nlmsghdr *nlh, size_t size, uint16_t type, const char *s)
 {
 	return nl_attr_put(nlh, size, type, s, strlen(s) + 1);
-}
-
-struct nlattr *nl_attr_nest_start(struct nlmsghdr *nlh, size_t size, uint16_t type)
-{
-	struct nlattr *a = (struct nlattr *)((char *)nlh + nlh->nlmsg_len);
-
-	return nl_attr_put(nlh, size, type | NLA_F_NESTED, NULL, 0) ? a : NULL;
-}
-
-void nl_attr_nest_end(struct nlmsghdr *nlh, struct nlattr *nest)
-{
-	nest->nla_len = (uint16_t)((char *)nlh + nlh->nlmsg_len - (char *)nest);
 }
 
 int nl_attr_parse(const void *attrs, size_t len, const struct nlattr **tb, unsigned max)
@@ -228,6 +264,8 @@ int nl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid, nl_cb 
 		r = nl_check(nlh, seq, portid);
 		if (r < 0)
 			return r;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			return -EINTR;
 		if (nlh->nlmsg_type == NLMSG_ERROR)
 			return nl_error(nlh);
 		if (nlh->nlmsg_type == NLMSG_DONE)
@@ -242,43 +280,43 @@ int nl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid, nl_cb 
 
 long nl_recv(struct nl_sock *s, void *buf, size_t size, bool nonblock)
 {
-	struct sockaddr_nl sa;
-	struct iovec iov = { buf, size };
-	struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
+	return s->ops->recv(s->fd, buf, size, nonblock);
+}
 
-	do
-		n = recvmsg(s->fd, &msg, nonblock ? MSG_DONTWAIT : 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	if (msg.msg_flags & MSG_TRUNC)
-		return -EMSGSIZE;
-	if (sa.nl_pid != 0) /* only the kernel speaks to us */
-		return -EPERM;
-	return (long)n;
+/* Whether a reply holds the end of request seq (after an interruption: read up to it). */
+static bool reply_ends(const void *buf, size_t len, uint32_t seq)
+{
+	const struct nlmsghdr *nlh = buf;
+
+	for (; nl_msg_ok(nlh, len); nlh = nl_msg_next(nlh, &len))
+		if (nlh->nlmsg_seq == seq && (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR))
+			return true;
+	return false;
 }
 
 int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb cb, void *data, void *rbuf, size_t rsize)
 {
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	uint32_t seq;
+	bool intr = false;
 	long n;
 	int r;
 
-	nlh->nlmsg_seq = ++s->seq ? s->seq : ++s->seq; /* 0 would match notifications */
-	do
-		n = sendto(s->fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
-	while (n < 0 && errno == EINTR);
+	nlh->nlmsg_seq = seq = ++s->seq ? s->seq : ++s->seq; /* 0 would match notifications */
+	n = s->ops->send(s->fd, nlh, nlh->nlmsg_len);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	do {
 		n = nl_recv(s, rbuf, rsize, false);
 		if (n < 0)
 			return (int)n;
-		r = nl_cb_run(rbuf, (size_t)n, nlh->nlmsg_seq, s->portid, cb, data);
+		r = nl_cb_run(rbuf, (size_t)n, seq, s->portid, intr ? NULL : cb, data);
 		/* A socket with event groups also receives notifications: skip them here. */
 		if (r == -EPROTO)
 			r = 1;
+		if (r == -EINTR) {
+			intr = true;
+			r = reply_ends(rbuf, (size_t)n, seq) ? 0 : 1;
+		}
 	} while (r > 0);
-	return r;
+	return intr && r == 0 ? -EINTR : r;
 }

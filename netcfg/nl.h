@@ -12,15 +12,29 @@
 /* Large enough for one dump part: the kernel fills at most ~8 KiB (or a page) per recv. */
 #define NL_BUFSIZE 16384
 
+/* The calls that reach the kernel, so tests can put a fake kernel in its place (the seam the
+ * init's machine interface hands down).  open: a NETLINK_ROUTE socket bound to groups, its fd
+ * and port id, or -errno; send: bytes or -errno; recv: one datagram from the kernel (MSG_DONTWAIT
+ * when nonblock): its length, -EAGAIN, -ENOBUFS (events lost), -EMSGSIZE (truncated), -errno. */
+struct nl_ops {
+	int (*open)(uint32_t groups, uint32_t *portid);
+	long (*send)(int fd, const void *buf, size_t len);
+	long (*recv)(int fd, void *buf, size_t size, bool nonblock);
+	void (*close)(int fd);
+};
+extern const struct nl_ops nl_sys_ops;
+
 struct nl_sock {
 	int fd;
 	uint32_t portid;          /* the kernel-assigned port, checked on every reply */
 	uint32_t seq;             /* last sequence number sent */
+	const struct nl_ops *ops;
 };
 
 /* Open a NETLINK_ROUTE socket subscribed to the RTNLGRP_* groups in groups (a bit mask of
- * 1 << (group - 1), 0 for none).  Returns 0 or -errno. */
-int nl_open(struct nl_sock *s, uint32_t groups);
+ * 1 << (group - 1), 0 for none) through ops (NULL: nl_sys_ops).  Returns 0 or -errno. */
+int nl_open_ops(struct nl_sock *s, uint32_t groups, const struct nl_ops *ops);
+int nl_open(struct nl_sock *s, uint32_t groups); /* nl_open_ops(s, groups, NULL) */
 void nl_close(struct nl_sock *s);
 
 /* Messages.  size is the size of the caller's buffer that starts at nlh. */
@@ -36,8 +50,6 @@ bool nl_attr_put(struct nlmsghdr *nlh, size_t size, uint16_t type, const void *d
 bool nl_attr_put_u8(struct nlmsghdr *nlh, size_t size, uint16_t type, uint8_t v);
 bool nl_attr_put_u32(struct nlmsghdr *nlh, size_t size, uint16_t type, uint32_t v);
 bool nl_attr_put_str(struct nlmsghdr *nlh, size_t size, uint16_t type, const char *s);
-struct nlattr *nl_attr_nest_start(struct nlmsghdr *nlh, size_t size, uint16_t type);
-void nl_attr_nest_end(struct nlmsghdr *nlh, struct nlattr *nest);
 
 /* Attribute parsing: tb[0..max] is filled with the last attribute of each type (types above max
  * are skipped).  -EINVAL when an attribute header is malformed or runs past len. */
@@ -54,13 +66,16 @@ int nl_attr_get_str(const struct nlattr *a, char *buf, size_t size); /* NUL-term
 /* Run cb over each message of a reply.  Returns 1 when more messages are expected (a dump not
  * yet done), 0 when done (NLMSG_DONE or the ACK), -errno for a kernel error, a malformed message,
  * or a negative value returned by cb.  Messages with another seq/port are -ESRCH / -EPROTO;
- * seq 0 and port 0 (kernel notifications) pass when seq is 0. */
+ * seq 0 and port 0 (kernel notifications) pass when seq is 0.  A message the kernel marks
+ * NLM_F_DUMP_INTR (the table changed during the dump: it is inconsistent) is -EINTR, as libmnl
+ * has it: the dump must be made again. */
 typedef int (*nl_cb)(const struct nlmsghdr *nlh, void *data);
 int nl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid, nl_cb cb, void *data);
 
 /* Send nlh (sets nlmsg_seq) and read replies into rbuf until NLMSG_DONE or NLMSG_ERROR; a request
  * that changes something must carry NLM_F_ACK (the builders set it), or this waits forever.
  * (NLM_F_DUMP cannot tell: it shares bits with NLM_F_REPLACE and NLM_F_EXCL.)  cb may be NULL.
+ * An interrupted dump is read to its end (cb no longer called) and is -EINTR.
  * Returns 0 or -errno. */
 int nl_talk(struct nl_sock *s, struct nlmsghdr *nlh, nl_cb cb, void *data, void *rbuf, size_t rsize);
 

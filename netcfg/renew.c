@@ -9,58 +9,80 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "common/log.h"
+#include "common/log.h" /* the levels */
 #include "netcfg/netcfg.h"
 
-#define REACQUIRE_MS 60000 /* each new attempt after a lost lease */
-
-static void reacquire(struct nl_sock *s, struct nl_sock *mon, struct netcfg_iface *ifc)
+static void reacquire(struct nl_sock *s, struct nl_sock *mon, struct netcfg_iface *ifc,
+		      const struct netcfg_say *say)
 {
-	struct dhcp_client c = { .ifindex = ifc->ifindex, .mon = mon, .carrier = true };
+	struct dhcp_client c = { .ifindex = ifc->ifindex, .mon = mon, .carrier = true, .say = say };
 	struct nc_ip addr = { .family = AF_INET };
 
 	nl_addr_del(s, ifc->ifindex, &ifc->addr, ifc->prefix);
 	memcpy(c.mac, ifc->mac, 6);
 	memcpy(&c.requested, &ifc->lease.yiaddr, 4);
 	do
-		c.deadline = nc_now_ms() + REACQUIRE_MS;
+		c.deadline = nc_now_ms() + POLICY_DHCP_REACQUIRE_MS;
 	while (dhcp_acquire(&c, &ifc->lease) < 0);
 	memcpy(addr.a, &ifc->lease.yiaddr, 4);
 	ifc->addr = addr;
 	ifc->prefix = ifc->lease.prefix;
-	info("%s: new DHCP lease %s", ifc->name, inet_ntop(AF_INET, addr.a, (char[16]){ 0 }, 16));
+	nc_say(say, LOG_INFO, "%s: new DHCP lease %s/%u", ifc->name, inet_ntop(AF_INET, addr.a, (char[16]){ 0 }, 16),
+	       ifc->prefix);
 }
 
-static void renew_loop(struct netcfg_iface *ifc)
+/* After a new lease, in this order: the address (with the lease's lifetime), then the routes,
+ * which the kernel refuses while no address makes their gateway reachable, then /etc/hosts. */
+static void lease_install(struct nl_sock *s, struct netcfg_iface *ifc, bool fresh, const struct netcfg_say *say)
+{
+	struct dhcp_lease ls = ifc->lease;
+	int e = nl_addr_add(s, ifc->ifindex, &ifc->addr, ifc->prefix,
+			    ifc->lease.lease ? ifc->lease.lease : NL_FOREVER);
+
+	if (e < 0) {
+		nc_say(say, LOG_ERR, "%s: unable to %s the leased address: %s", ifc->name,
+		       fresh ? "add" : "update", strerror(-e));
+		return;
+	}
+	if (!fresh) {
+		nc_say(say, LOG_DEBUG, "%s: lease renewed for %u s", ifc->name, ifc->lease.lease);
+		return;
+	}
+	if (ifc->gw) { /* ip='s gateway replaces the server's routes, as at boot */
+		ls.router = ifc->gw;
+		ls.nroutes = 0;
+	}
+	netcfg_lease_routes(s, ifc->name, ifc->ifindex, &ls, say);
+	if (ifc->hosts_entry && (e = netcfg_write_hosts(ifc->root, &ifc->addr, ifc->hostname, ifc->domain)) < 0)
+		nc_say(say, LOG_ERR, "unable to write /etc/hosts: %s", strerror(-e));
+}
+
+static void renew_loop(struct netcfg_iface *ifc, const struct netcfg_say *say)
 {
 	struct nl_sock s, mon;
+	bool fresh;
 	int e;
 
 	if (nl_open(&s, 0) < 0 || nl_open(&mon, 1u << (RTNLGRP_LINK - 1)) < 0) {
-		err("%s: lease renewal: unable to open netlink: %s", ifc->name, strerror(errno));
+		nc_say(say, LOG_ERR, "%s: lease renewal: unable to open netlink: %s", ifc->name, strerror(errno));
 		_exit(111);
 	}
 	for (;;) {
 		e = dhcp_renew(ifc->ifindex, ifc->name, ifc->mac, &ifc->lease, ifc->bound_at);
-		if (e < 0) {
-			warn("%s: lease renewal failed (%s); asking again", ifc->name,
-			     e == -EPROTO ? "the server said no" : strerror(-e));
-			reacquire(&s, &mon, ifc);
-			netcfg_lease_routes(&s, ifc->name, ifc->ifindex, &ifc->lease);
+		fresh = e < 0;
+		if (fresh) {
+			nc_say(say, LOG_WARN, "%s: lease renewal failed (%s); asking again", ifc->name,
+			       e == -EPROTO ? "the server said no" : strerror(-e));
+			reacquire(&s, &mon, ifc, say);
 		}
 		ifc->bound_at = nc_now_ms();
-		e = nl_addr_add(&s, ifc->ifindex, &ifc->addr, ifc->prefix,
-				ifc->lease.lease ? ifc->lease.lease : NL_FOREVER);
-		if (e < 0)
-			err("%s: unable to update the address lifetime: %s", ifc->name, strerror(-e));
-		else
-			dbg("%s: lease renewed for %u s", ifc->name, ifc->lease.lease);
+		lease_install(&s, ifc, fresh, say);
 		if (!ifc->lease.lease || ifc->lease.lease == NL_FOREVER)
 			_exit(0);
 	}
 }
 
-pid_t netcfg_renew_spawn(const struct netcfg_iface *ifc)
+pid_t netcfg_renew_spawn(const struct netcfg_iface *ifc, const struct netcfg_say *say)
 {
 	struct netcfg_iface copy = *ifc;
 	sigset_t none;
@@ -75,6 +97,6 @@ pid_t netcfg_renew_spawn(const struct netcfg_iface *ifc)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_NAME, "netcfg-dhcp");
-	renew_loop(&copy);
+	renew_loop(&copy, say);
 	_exit(0);
 }

@@ -95,13 +95,20 @@ static int parse_args(struct args *a, int argc, char **argv)
 	return 0;
 }
 
+/* --dry-run's plan goes to stdout, the messages to stderr. */
+static void plan_line(void *arg, int level, const char *text)
+{
+	(void)arg, (void)level;
+	printf("%s\n", text);
+}
+
 /* --renew: stay in the foreground while the renewal processes run. */
-static void renew_all(const struct netcfg_result *res)
+static void renew_all(const struct netcfg_result *res, const struct netcfg_say *say)
 {
 	int i, n = 0;
 
 	for (i = 0; i < res->n; i++)
-		if (netcfg_renew_spawn(&res->ifs[i]) > 0)
+		if (netcfg_renew_spawn(&res->ifs[i], say) > 0)
 			n++;
 	while (n > 0 && wait(NULL) > 0)
 		n--;
@@ -125,10 +132,13 @@ int netcfg_main(int argc, char **argv)
 	}
 	a.o.nameservers = a.ns;
 	a.o.wait_carrier = true; /* the tool waits: it reports the link as part of its job */
+	a.o.say.fn = log_text;
+	a.o.plan.fn = plan_line;
 	r = netcfg_run(&a.o, a.ips, a.nip, &res);
+	fflush(stdout);
 	if (r < 0)
 		return 111;
 	if (a.renew && !a.o.dry_run)
-		renew_all(&res);
+		renew_all(&res, &a.o.say);
 	return r ? 1 : 0;
 }

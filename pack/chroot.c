@@ -1,6 +1,7 @@
-/* --format chroot: the image as a directory tree (supermin's chroot format).  Built beside the
- * output and swapped in with rename(2), so a failed pack leaves the old tree; mtimes are set to
- * SOURCE_DATE_EPOCH so the tree archives the same way every time. */
+/* --format chroot: the image as a directory tree (supermin's chroot format).  The tree is built
+ * in the stage and swapped in whole (emit.c); an existing directory is replaced only when the
+ * packer's record beside it says the packer wrote it.  Modes are exact (0755 root, whatever the
+ * umask) and every mtime is SOURCE_DATE_EPOCH, so the tree archives the same way every time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,13 +13,16 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "pack/pack.h"
+#include "pack/emit.h"
 
+/* The bytes are hashed as they are copied: what lands in the tree is what the pack's digest was
+ * made from, or the copy fails with -ESTALE. */
 static int copy_file(const char *src, const char *dst, mode_t perm)
 {
-	char buf[65536];
+	unsigned char buf[1 << 16], want[DIGEST_LEN], got[DIGEST_LEN];
+	int in, out, r = 0, check = hash_recorded(src, want) == 0;
+	struct hash h;
 	ssize_t n;
-	int in, out, r = 0;
 
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
@@ -27,32 +31,39 @@ static int copy_file(const char *src, const char *dst, mode_t perm)
 		close(in);
 		return r;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n) {
-			r = -EIO;
+	hash_init(&h);
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		hash_update(&h, buf, n);
+		if ((r = fd_write_all(out, buf, n)) < 0 || (r = pack_interrupted()) < 0)
 			break;
-		}
-	if (n < 0)
+	}
+	if (n < 0 && !r)
 		r = -errno;
 	close(in);
 	if (close(out) < 0 && !r)
 		r = -errno;
+	hash_final(&h, got);
+	if (!r && check && memcmp(want, got, DIGEST_LEN)) {
+		hash_check(src); /* forgets it: the next attempt reads it afresh */
+		warn("%s changed while it was being packed", src);
+		r = -ESTALE;
+	}
 	return r;
 }
 
 static int write_data(const char *dst, const char *data, size_t len, mode_t perm)
 {
-	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm), r = 0;
+	int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, perm), r;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, data, len) != (ssize_t)len)
-		r = -EIO;
-	close(fd);
+	r = fd_write_all(fd, data, len);
+	if (close(fd) < 0 && !r)
+		r = -errno;
 	return r;
 }
 
-static int put_entry(const char *root, const struct entry *e, int as_root, int *skipped_nodes)
+static int put_entry(const char *root, const struct entry *e, int as_root, int *skipped_nodes, int *unowned)
 {
 	char path[PATH_MAX];
 	int r = 0;
@@ -80,87 +91,84 @@ static int put_entry(const char *root, const struct entry *e, int as_root, int *
 	}
 	if (r)
 		return r;
-	if (as_root && lchown(path, 0, 0) < 0)
+	/* The owner first: chown clears setuid and setgid, the chmod after it sets them. */
+	if (as_root && lchown(path, e->uid, e->gid) < 0)
 		return -errno;
+	*unowned += !as_root && (e->uid || e->gid);
 	if (e->type != E_SYMLINK && chmod(path, e->perm) < 0) /* exact modes, whatever the umask */
 		return -errno;
 	return 0;
 }
 
-/* Directories last and deepest first, so setting their mtimes is not undone by their children. */
-static int set_times(const char *root, const struct plan *p, time_t t)
+/* Directories last and deepest first, so setting their mtimes is not undone by their children.
+ * (Device nodes are not there unless the packer runs as root.) */
+static int set_times(const char *root, const char *shown, const struct plan *p, time_t t, int as_root)
 {
 	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
 	char path[PATH_MAX];
 	size_t i;
 
 	for (i = p->n; i-- > 0;) {
+		if (p->v[i].type == E_CHR && !as_root)
+			continue;
 		snprintf(path, sizeof(path), "%s%s", root, p->v[i].dst);
-		if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) < 0) {
+			err("unable to set the mtime of %s%s: %s", shown, p->v[i].dst, strerror(errno));
 			return -errno;
+		}
 	}
-	return utimensat(AT_FDCWD, root, ts, 0) < 0 ? -errno : 0; /* the top, too */
+	if (utimensat(AT_FDCWD, root, ts, 0) < 0) { /* the top, too */
+		err("unable to set the mtime of %s: %s", shown, strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
-int tree_write(const struct plan *p, const char *root, uint32_t mtime)
+/* root must exist; it gets mode 0755 and owner 0:0 (as root) unless the plan says otherwise.
+ * Every entry gets the plan's mode and, as root, its owner. */
+int tree_write(const struct plan *p, const char *root, const char *shown, uint32_t mtime, int owners_later)
 {
-	int as_root = geteuid() == 0, skipped = 0, r;
+	int as_root = geteuid() == 0, skipped = 0, unowned = 0, r;
 	size_t i;
 
+	if (chmod(root, 0755) < 0 || (as_root && chown(root, 0, 0) < 0)) {
+		err("unable to write %s: %s", shown, strerror(errno));
+		return -errno;
+	}
 	for (i = 0; i < p->n; i++) {
-		if ((r = put_entry(root, &p->v[i], as_root, &skipped)) < 0) {
-			err("unable to write %s%s: %s", root, p->v[i].dst, strerror(-r));
+		if ((r = put_entry(root, &p->v[i], as_root, &skipped, &unowned)) < 0) {
+			if (r == -ESTALE || r == -EINTR)
+				return r;
+			if (p->v[i].src && p->v[i].type == E_FILE && access(p->v[i].src, R_OK) < 0)
+				err("unable to read %s: %s", p->v[i].src, strerror(errno));
+			else
+				err("unable to write %s%s: %s", shown, p->v[i].dst, strerror(-r));
 			return r;
 		}
 	}
 	if (skipped)
 		warn("not root: %d device node(s) left out of the tree", skipped);
-	return set_times(root, p, mtime);
+	if (unowned && !owners_later)
+		warn("not root: %d entries owned by other accounts in the image belong to the packer's user in the tree", unowned);
+	return set_times(root, shown, p, mtime, as_root);
 }
 
-static int rm_tree(const char *path)
+static int chroot_emit(struct emit *e)
 {
-	char *cmd;
 	int r;
 
-	if (asprintf(&cmd, "rm -rf -- '%s'", path) < 0)
-		return -ENOMEM;
-	r = system(cmd);
-	free(cmd);
-	return r == 0 ? 0 : -EIO;
-}
-
-/* The new tree replaces the old in two renames; between them the old one is still whole. */
-int chroot_emit(const struct plan *p, const char *out, uint32_t mtime)
-{
-	char tmp[PATH_MAX], old[PATH_MAX];
-	struct stat st;
-	int r;
-
-	if (strchr(out, '\'')) {
-		err("--format chroot: the output path may not contain a quote");
-		return -EINVAL;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", out);
-	if (!mkdtemp(tmp)) {
-		err("unable to create %s: %s", tmp, strerror(errno));
+	if (mkdir(e->staged[0], 0755) < 0) {
+		err("unable to write %s: %s", e->out[0], strerror(errno));
 		return -errno;
 	}
-	r = tree_write(p, tmp, mtime);
-	if (r == 0 && lstat(out, &st) == 0) {
-		snprintf(old, sizeof(old), "%s.old.XXXXXX", out);
-		if (!mkdtemp(old) || rename(out, old) < 0)
-			r = -errno;
-		else if (rename(tmp, out) < 0)
-			r = -errno, rename(old, out);
-		else
-			rm_tree(old);
-	} else if (r == 0 && rename(tmp, out) < 0) {
-		r = -errno;
-	}
-	if (r) {
-		rm_tree(tmp);
-		err("unable to write %s: %s", out, strerror(-r));
-	}
+	if ((r = tree_write(e->plan, e->staged[0], e->out[0], e->mtime, 0)) == 0)
+		info("wrote %s: a tree of %zu entries", e->out[0], e->plan->n);
 	return r;
 }
+
+const struct emitter emitter_chroot = {
+	.format = "chroot",
+	.outputs = { "" },
+	.dir = 1,
+	.emit = chroot_emit,
+};

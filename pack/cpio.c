@@ -14,8 +14,8 @@
 
 static const char zeros[4];
 
-int cpio_put(struct sink *s, const char *name, uint32_t ino, uint32_t mode, uint32_t nlink,
-	     uint32_t mtime, const void *data, size_t size, unsigned rmajor, unsigned rminor)
+static int put(struct sink *s, const char *name, uint32_t ino, uint32_t mode, uint32_t uid, uint32_t gid,
+	       uint32_t nlink, uint32_t mtime, const void *data, size_t size, unsigned rmajor, unsigned rminor)
 {
 	char hdr[111];
 	size_t namelen = strlen(name) + 1;
@@ -23,7 +23,7 @@ int cpio_put(struct sink *s, const char *name, uint32_t ino, uint32_t mode, uint
 	if (size > 0xffffffffu)
 		return -EFBIG;
 	snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-		 ino, mode, 0u, 0u, nlink, mtime, (uint32_t)size, 0u, 0u, rmajor, rminor,
+		 ino, mode, uid, gid, nlink, mtime, (uint32_t)size, 0u, 0u, rmajor, rminor,
 		 (uint32_t)namelen, 0u);
 	sink_write(s, hdr, 110);
 	sink_write(s, name, namelen);
@@ -33,6 +33,12 @@ int cpio_put(struct sink *s, const char *name, uint32_t ino, uint32_t mode, uint
 		sink_write(s, zeros, (4 - size % 4) % 4);
 	}
 	return s->error;
+}
+
+int cpio_put(struct sink *s, const char *name, uint32_t ino, uint32_t mode, uint32_t nlink,
+	     uint32_t mtime, const void *data, size_t size, unsigned rmajor, unsigned rminor)
+{
+	return put(s, name, ino, mode, 0, 0, nlink, mtime, data, size, rmajor, rminor);
 }
 
 int cpio_trailer(struct sink *s)
@@ -58,7 +64,7 @@ static int put_host_file(struct sink *s, const struct entry *e, uint32_t ino, ui
 		close(fd);
 		return r;
 	}
-	r = cpio_put(s, e->dst + 1, ino, S_IFREG | e->perm, 1, mtime, NULL, st.st_size, 0, 0);
+	r = put(s, e->dst + 1, ino, S_IFREG | e->perm, e->uid, e->gid, 1, mtime, NULL, st.st_size, 0, 0);
 	for (left = st.st_size; !r && left; left -= n) {
 		n = read(fd, buf, left < sizeof(buf) ? left : sizeof(buf));
 		if (n <= 0) {
@@ -73,9 +79,8 @@ static int put_host_file(struct sink *s, const struct entry *e, uint32_t ino, ui
 	return r;
 }
 
-/* Inode numbers come from the path, so an entry's bytes do not depend on what else is in the
- * image (segments are cached on their own).  Only hard links (nlink > 1) make the kernel or cpio
- * compare inode numbers, and every entry here has one link. */
+/* Inode numbers are the plan's (unique, from the path: plan.c); an entry made by hand has none
+ * and takes its path's CRC. */
 int cpio_emit(const struct plan *p, struct sink *s, uint32_t mtime, int trailer)
 {
 	const struct entry *e;
@@ -85,27 +90,29 @@ int cpio_emit(const struct plan *p, struct sink *s, uint32_t mtime, int trailer)
 
 	for (i = 0; i < p->n && !r; i++) {
 		e = &p->v[i];
-		ino = (uint32_t)crc32(0, (const unsigned char *)e->dst, strlen(e->dst)) | 1;
-		if (!strcmp(e->dst, "/"))
-			continue; /* the kernel's rootfs is already there */
+		ino = e->ino ? e->ino : (uint32_t)crc32(0, (const unsigned char *)e->dst, strlen(e->dst)) | 1;
 		switch (e->type) {
 		case E_DIR:
-			r = cpio_put(s, e->dst + 1, ino, S_IFDIR | e->perm, 2, mtime, NULL, 0, 0, 0);
+			/* "/" is ".": the kernel's rootfs is there already, and the unpacker then sets
+			 * its mode and owner (init/initramfs.c: mkdir fails, chown and chmod apply).
+			 * Without it / stays the rootfs's 1777. */
+			r = put(s, strcmp(e->dst, "/") ? e->dst + 1 : ".", ino, S_IFDIR | e->perm, e->uid, e->gid,
+				2, mtime, NULL, 0, 0, 0);
 			break;
 		case E_FILE:
 			if (e->src)
 				r = put_host_file(s, e, ino, mtime);
 			else
-				r = cpio_put(s, e->dst + 1, ino, S_IFREG | e->perm, 1, mtime, e->data, e->len, 0, 0);
+				r = put(s, e->dst + 1, ino, S_IFREG | e->perm, e->uid, e->gid, 1, mtime, e->data, e->len, 0, 0);
 			break;
 		case E_SYMLINK:
-			r = cpio_put(s, e->dst + 1, ino, S_IFLNK | 0777, 1, mtime, e->data, e->len, 0, 0);
+			r = put(s, e->dst + 1, ino, S_IFLNK | 0777, e->uid, e->gid, 1, mtime, e->data, e->len, 0, 0);
 			break;
 		case E_CHR:
-			r = cpio_put(s, e->dst + 1, ino, S_IFCHR | e->perm, 1, mtime, NULL, 0, e->major, e->minor);
+			r = put(s, e->dst + 1, ino, S_IFCHR | e->perm, e->uid, e->gid, 1, mtime, NULL, 0, e->major, e->minor);
 			break;
 		}
-		if (r < 0 && e->src)
+		if (r < 0 && e->src && !s->error) /* a write error is the output's, reported there */
 			err("unable to read %s: %s", e->src, strerror(-r));
 	}
 	return r || !trailer ? r : cpio_trailer(s);

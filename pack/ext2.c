@@ -1,7 +1,12 @@
 /* --format ext2: the image as a root filesystem (OUT, made with mke2fs -d from e2fsprogs) and a
  * small initramfs (OUT.initrd) holding only the init, the modules and the settings it needs to
  * mount that disk and switch to it (root=UUID=...).  For payloads too big to hold in RAM: the
- * disk's pages are read on demand and can be dropped, where an initramfs stays in RAM whole. */
+ * disk's pages are read on demand and can be dropped, where an initramfs stays in RAM whole.
+ *
+ * Reproducible: the UUID and the directory hash seed come from the content's digest, mke2fs
+ * runs with E2FSPROGS_FAKE_TIME, the tree's mtimes and atimes are SOURCE_DATE_EPOCH; mke2fs -d
+ * copies each inode's ctime from the tree, which is the wall clock, so debugfs sets them
+ * afterwards (Yocto's way).  Both outputs are committed together (emit.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,13 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
-#include "pack/opts.h"
-#include "pack/pack.h"
-
+#include "pack/emit.h"
 
 /* Room for the files, their inodes and the metadata, and some to write into. */
 static unsigned long long size_kib(const struct plan *p)
@@ -34,8 +36,9 @@ static unsigned long long size_kib(const struct plan *p)
 	return bytes / 1024 * 11 / 10 + 16384;
 }
 
-/* The small initramfs: the layout, the init, the modules, and settings pointing at the disk. */
-static int small_plan(const struct plan *p, struct plan *s, const char *uuid)
+/* The small initramfs: the layout, the init, the modules, and settings pointing at the disk
+ * (rootfstype fstype; a read-only one under a tmpfs overlay, minboot.root-overlay=1). */
+int root_initrd_plan(const struct plan *p, struct plan *s, const char *uuid, const char *fstype)
 {
 	char conf[256];
 	size_t i;
@@ -54,63 +57,138 @@ static int small_plan(const struct plan *p, struct plan *s, const char *uuid)
 			s->n++;
 		}
 	}
-	n = snprintf(conf, sizeof(conf), "# the initramfs of an ext2 appliance: mount the disk, run its /init\n"
-		     "root=UUID=%s\nrootfstype=ext4\n", uuid);
+	n = snprintf(conf, sizeof(conf), "# the initramfs of a root disk appliance: mount the disk, run its /init\n"
+		     "root=UUID=%s\nrootfstype=%s\n%s", uuid, fstype,
+		     strcmp(fstype, "ext4") ? "minboot.root-overlay=1\nmodules-load=overlay\n" : "");
 	if (!r)
 		r = plan_add_data(s, "/etc/minboot.conf", conf, n, 0644, "settings");
 	return r ? r : plan_finish(s);
 }
 
-int ext2_emit(const struct plan *p, struct pack_opts *o)
+int ext2_initrd_plan(const struct plan *p, struct plan *s, const char *uuid)
 {
-	char work[PATH_MAX - 64], tree[PATH_MAX], img[PATH_MAX], uuid[40], size[32], epoch[16];
-	char initrd[PATH_MAX], opts[128];
-	const char *out = o->output;
-	uint64_t h = hash_init();
-	struct plan small = { 0 };
+	return root_initrd_plan(p, s, uuid, "ext4");
+}
+
+/* A version 4 UUID from the content: the same inputs give the same disk. */
+void root_uuid(const unsigned char h[DIGEST_LEN], char uuid[40])
+{
+	snprintf(uuid, 40, "%02x%02x%02x%02x-%02x%02x-4%x%02x-%x%x%02x-%02x%02x%02x%02x%02x%02x",
+		 h[0], h[1], h[2], h[3], h[4], h[5], h[6] & 15, h[7], 8 | (h[8] & 3), h[9] & 15, h[10],
+		 h[11], h[12], h[13], h[14], h[15], h[16]);
+}
+
+/* debugfs's command line: a path in double quotes, a quote doubled. */
+static void put_quoted(FILE *f, const char *path)
+{
+	fputc('"', f);
+	for (; *path; path++) {
+		if (*path == '"')
+			fputc('"', f);
+		fputc(*path, f);
+	}
+	fputc('"', f);
+}
+
+static int fix_ctimes(const struct plan *p, const char *img, const char *script, const char *epoch, int verbose)
+{
+	char *const argv[] = { "debugfs", "-w", "-f", (char *)script, (char *)img, NULL };
+	const char *env[] = { epoch, NULL };
+	FILE *f = fopen(script, "we");
 	size_t i;
 	int r;
 
-	/* A UUID from the image's paths: the same inputs give the same disk. */
-	for (i = 0; i < p->n; i++)
-		h = hash_bytes(h, p->v[i].dst, strlen(p->v[i].dst) + 1);
-	snprintf(uuid, sizeof(uuid), "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(h >> 32),
-		 (unsigned)(h >> 16) & 0xffff, (unsigned)h & 0xfff, (unsigned)(h >> 44) & 0xfff,
-		 (unsigned long long)(h & 0xffffffffffffULL));
-	snprintf(epoch, sizeof(epoch), "%u", source_date_epoch_value() ? source_date_epoch_value() : 1);
-	snprintf(work, sizeof(work), "%s.tmp.XXXXXX", out);
-	if (!mkdtemp(work)) {
-		err("unable to create %s: %s", work, strerror(errno));
+	if (!f) {
+		err("unable to write %s: %s", script, strerror(errno));
 		return -errno;
 	}
-	snprintf(tree, sizeof(tree), "%s/tree", work);
-	snprintf(img, sizeof(img), "%s/disk", work);
-	snprintf(size, sizeof(size), "%lluk", size_kib(p));
-	snprintf(opts, sizeof(opts), "root_owner=0:0,hash_seed=%s", uuid);
-	r = mkdir(tree, 0755) < 0 ? -errno : tree_write(p, tree, source_date_epoch_value());
-	if (!r) {
-		char *const argv[] = { "mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-m", "0",
-				       "-L", "minboot", "-U", uuid, "-E", opts, "-d", tree, img, size, NULL };
-		r = tool_run(argv, "E2FSPROGS_FAKE_TIME", epoch, o->verbose);
-		if (r == -ENOENT)
-			err("--format ext2: mke2fs is missing (package e2fsprogs)");
-		else if (r)
-			err("--format ext2: mke2fs failed (-v shows its messages)");
+	fprintf(f, "sif / ctime %s\nsif /lost+found ctime %s\n", epoch + strlen("E2FSPROGS_FAKE_TIME="),
+		epoch + strlen("E2FSPROGS_FAKE_TIME="));
+	for (i = 0; i < p->n; i++) {
+		if (p->v[i].type == E_CHR && geteuid() != 0)
+			continue; /* not in the tree */
+		if (!strcmp(p->v[i].dst, "/"))
+			continue;
+		fputs("sif ", f);
+		put_quoted(f, p->v[i].dst);
+		fprintf(f, " ctime %s\n", epoch + strlen("E2FSPROGS_FAKE_TIME="));
+		/* owners from the plan, not from the tree: right as any user */
+		fputs("sif ", f);
+		put_quoted(f, p->v[i].dst);
+		fprintf(f, " uid %u\nsif ", (unsigned)p->v[i].uid);
+		put_quoted(f, p->v[i].dst);
+		fprintf(f, " gid %u\n", (unsigned)p->v[i].gid);
 	}
-	if (!r && rename(img, out) < 0)
-		r = -errno;
-	{
-		char *const rm[] = { "rm", "-rf", "--", work, NULL };
-		tool_run(rm, NULL, NULL, 0);
+	if (fclose(f) != 0) {
+		err("unable to write %s: %s", script, strerror(errno));
+		return -errno;
 	}
-	if (r)
-		return r;
-	info("wrote %s: ext2 root filesystem (UUID %s, %s)", out, uuid, size);
-	if ((r = small_plan(p, &small, uuid)) < 0)
-		return r;
-	snprintf(initrd, sizeof(initrd), "%s.initrd", out);
-	o->output = initrd;
-	r = segments_emit(&small, o);
-	o->output = out;
+	r = tool_run(argv, env, verbose);
+	if (r == -ENOENT)
+		err("--format ext2: debugfs is missing (package e2fsprogs)");
 	return r;
 }
+
+/* The root filesystem (also --format disk's root partition). */
+int ext2_root_write(struct emit *e, const char *path, char *uuid)
+{
+	char tree[PATH_MAX], script[PATH_MAX], size[32], epoch[48], opts[128];
+	const unsigned char *h = e->content;
+	size_t i;
+	int r;
+
+	for (i = 0; i < e->plan->n; i++)
+		if (strchr(e->plan->v[i].dst, '\n')) {
+			err("--format %s: %s: a newline in a path (debugfs cannot name it)", e->em->format, e->plan->v[i].dst);
+			return -EINVAL;
+		}
+	root_uuid(h, uuid);
+	snprintf(epoch, sizeof(epoch), "E2FSPROGS_FAKE_TIME=%u", e->mtime ? e->mtime : 1);
+	snprintf(size, sizeof(size), "%lluk", size_kib(e->plan));
+	snprintf(opts, sizeof(opts), "root_owner=0:0,hash_seed=%s", uuid);
+	if ((r = emit_scratch(e, "tree", tree, sizeof(tree))) < 0) {
+		err("unable to write %s: %s", e->out[0], strerror(-r));
+		return r;
+	}
+	snprintf(script, sizeof(script), "%s/debugfs.cmd", e->stage.path);
+	if ((r = tree_write(e->plan, tree, tree, e->mtime, 1)) < 0)
+		return r;
+	{
+		char *const argv[] = { "mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-m", "0",
+				       "-L", "minboot", "-U", uuid, "-E", opts, "-d", tree, (char *)path, size, NULL };
+		const char *env[] = { epoch, NULL };
+		r = tool_run(argv, env, e->opts->verbose);
+	}
+	if (r == -ENOENT)
+		err("--format %s: mke2fs is missing (package e2fsprogs)", e->em->format);
+	if (!r)
+		r = fix_ctimes(e->plan, path, script, epoch, e->opts->verbose);
+	if (r) {
+		if (r == -EIO)
+			err("unable to write %s (the messages above say why; -v shows everything)", e->out[0]);
+		return r;
+	}
+	rm_tree(tree); /* not needed any more: free the space before the initramfs is written */
+	return 0;
+}
+
+static int ext2_emit(struct emit *e)
+{
+	struct plan small = { 0 };
+	char uuid[40];
+	int r;
+
+	if ((r = ext2_root_write(e, e->staged[0], uuid)) == 0 && (r = ext2_initrd_plan(e->plan, &small, uuid)) == 0)
+		r = initramfs_write(e, &small, e->staged[1], e->out[1]);
+	if (!r)
+		info("wrote %s: ext2 root filesystem (UUID %s)", e->out[0], uuid);
+	free(small.v);
+	return r;
+}
+
+const struct emitter emitter_ext2 = {
+	.format = "ext2",
+	.outputs = { "", ".initrd" },
+	.tools = { "mke2fs", "debugfs" },
+	.emit = ext2_emit,
+};

@@ -11,41 +11,59 @@
 
 #include "common/glob.h"
 #include "common/log.h"
+#include "pack/opts.h"
 #include "pack/pack.h"
 
-/* A host path as it is: a file with its exec bit, a symlink as a symlink, a directory alone. */
+/* A symlink's target, whatever its length; NULL with errno set. */
+char *link_read(const char *path, size_t size_hint)
+{
+	size_t cap = size_hint + 1 > 64 ? size_hint + 1 : 64;
+	char *buf = NULL;
+	ssize_t n;
+
+	for (;; cap *= 2) {
+		char *nb = realloc(buf, cap);
+		if (!nb) {
+			free(buf);
+			return NULL;
+		}
+		buf = nb;
+		if ((n = readlink(path, buf, cap)) < 0) {
+			free(buf);
+			return NULL;
+		}
+		if ((size_t)n < cap) {
+			buf[n] = '\0';
+			return buf;
+		}
+	}
+}
+
+/* A host path as it is (mode bits and owner kept): a file, a symlink as a symlink, a directory
+ * alone. */
 int host_path_add(struct plan *p, const char *path, const char *why)
 {
-	char target[PATH_MAX];
-	struct stat st;
-	ssize_t n;
+	char real[PATH_MAX];
+	struct stat st, dir;
 
 	if (lstat(path, &st) < 0)
 		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return plan_add_dir(p, path, 0755 | (st.st_mode & S_ISVTX), why);
-	if (S_ISLNK(st.st_mode)) {
-		/* A symlink standing for a directory (merged /usr: /bin -> usr/bin) is kept as the
-		 * directory the image already has, so paths below it stay real. */
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			return plan_add_dir(p, path, 0755, why);
-		if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
-			return -errno;
-		target[n] = '\0';
-		return plan_add_symlink(p, path, target, why);
-	}
-	if (S_ISREG(st.st_mode))
-		return plan_add_file(p, path, path, st.st_mode & 0111 ? 0755 : 0644, why);
-	return 0; /* devices, sockets, fifos: nothing an appliance takes from the host */
+	/* A symlink standing for a directory of merged /usr (/bin -> usr/bin) is kept as the
+	 * directory the image already has, so paths below it stay real.  Others stay links
+	 * (/var/run -> /run). */
+	if (S_ISLNK(st.st_mode) && stat(path, &dir) == 0 && S_ISDIR(dir.st_mode) && realpath(path, real) &&
+	    !strncmp(real, "/usr/", 5))
+		return plan_add_dir(p, path, 0755, why);
+	return plan_add_host(p, path, path, &st, why); /* devices, sockets, fifos: nothing */
 }
 
 /* Each line of FILE is a glob (supermin's hostfiles).  A glob that matches nothing is reported:
  * supermin ignores it silently, which hides typos. */
 int hostfiles_add(struct plan *p, const char *file)
 {
-	char line[PATH_MAX], *why;
+	char *line = NULL, *why;
+	size_t i, cap = 0;
 	glob_t g;
-	size_t i;
 	int r = 0, lineno = 0;
 	FILE *f = fopen(file, "re");
 
@@ -55,7 +73,7 @@ int hostfiles_add(struct plan *p, const char *file)
 	}
 	if (asprintf(&why, "--hostfiles %s", file) < 0)
 		abort();
-	while (!r && fgets(line, sizeof(line), f)) {
+	while (!r && getline(&line, &cap, f) >= 0) {
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!line[0] || line[0] == '#')
@@ -70,36 +88,40 @@ int hostfiles_add(struct plan *p, const char *file)
 			continue;
 		}
 		for (i = 0; !r && i < g.gl_pathc; i++)
-			r = host_path_add(p, g.gl_pathv[i], why);
+			if ((r = host_path_add(p, g.gl_pathv[i], why)) < 0)
+				err("%s:%d: %s: %s", file, lineno, g.gl_pathv[i], strerror(-r));
 		globfree(&g);
 	}
+	free(line);
 	fclose(f);
 	return r;
 }
 
 /* supermin's excludefiles: lines like "-/usr/share/doc/..." (the '-' may be left out). */
-int excludefiles_read(const char *file, const char **globs, int *n, int max)
+int excludefiles_read(const char *file, const char ***globs, int *n)
 {
-	char line[PATH_MAX], *s;
+	char *line = NULL, *s;
+	size_t cap = 0;
+	int r = 0;
 	FILE *f = fopen(file, "re");
 
 	if (!f) {
 		err("--excludefiles %s: %s", file, strerror(errno));
 		return -errno;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	while (!r && getline(&line, &cap, f) >= 0) {
 		line[strcspn(line, "\r\n")] = '\0';
 		s = line[0] == '-' ? line + 1 : line;
-		if (!*s || *s == '#')
-			continue;
-		if (*n >= max) {
-			fclose(f);
-			return -E2BIG;
-		}
-		globs[(*n)++] = xstrdup(s);
+		if (*s && *s != '#')
+			r = opts_push(globs, n, xstrdup(s));
 	}
+	if (!r && ferror(f))
+		r = -errno;
+	if (r)
+		err("--excludefiles %s: %s", file, strerror(-r));
+	free(line);
 	fclose(f);
-	return 0;
+	return r;
 }
 
 /* Drop the entries an exclude glob matches ('*' crosses '/', as in supermin).  What the image

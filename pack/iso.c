@@ -1,6 +1,8 @@
 /* --format iso: a bootable El Torito CD image (BIOS, isolinux; hybrid, so it also boots as a disk)
  * holding the kernel and the initramfs, like the seed's 25 MB ISO.  Built with xorriso and
- * isolinux from Debian (packages xorriso, isolinux, syslinux-common). */
+ * isolinux from Debian (packages xorriso, isolinux, syslinux-common), with SOURCE_DATE_EPOCH
+ * (xorriso then fixes every time and the volume's serial), so the same inputs give the same
+ * image. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,17 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
-#include "pack/opts.h"
-#include "pack/pack.h"
+#include "pack/emit.h"
 
 #define ISOLINUX_BIN "/usr/lib/ISOLINUX/isolinux.bin"
 #define ISOHDPFX_BIN "/usr/lib/ISOLINUX/isohdpfx.bin"
 #define LDLINUX_C32 "/usr/lib/syslinux/modules/bios/ldlinux.c32"
-
 
 static int stage(struct plan *iso, const char *dst, const char *src, const char *why)
 {
@@ -29,13 +28,13 @@ static int stage(struct plan *iso, const char *dst, const char *src, const char 
 	return plan_add_file(iso, dst, src, 0644, why);
 }
 
-int iso_emit(const struct plan *p, struct pack_opts *o)
+static int iso_emit(struct emit *e)
 {
 	static const char cfg[] =
 		"DEFAULT minboot\nPROMPT 0\nTIMEOUT 0\nLABEL minboot\n  KERNEL /boot/vmlinuz\n"
 		"  INITRD /boot/initrd.img\n  APPEND console=tty0 console=ttyS0\n";
-	char work[PATH_MAX - 64], initrd[PATH_MAX], tree[PATH_MAX], tmpout[PATH_MAX], epoch[16];
-	const char *out = o->output;
+	char work[PATH_MAX - 64], initrd[PATH_MAX], tree[PATH_MAX], epoch[40];
+	const struct pack_opts *o = e->opts;
 	struct plan iso = { 0 };
 	int r;
 
@@ -43,18 +42,14 @@ int iso_emit(const struct plan *p, struct pack_opts *o)
 		err("--format iso needs --kernel FILE (the kernel to boot)");
 		return -EINVAL;
 	}
-	snprintf(work, sizeof(work), "%s.tmp.XXXXXX", out);
-	if (!mkdtemp(work)) {
-		err("unable to create %s: %s", work, strerror(errno));
-		return -errno;
+	if ((r = emit_scratch(e, "iso", work, sizeof(work))) < 0) {
+		err("unable to write %s: %s", e->out[0], strerror(-r));
+		return r;
 	}
 	snprintf(initrd, sizeof(initrd), "%s/initrd.img", work);
 	snprintf(tree, sizeof(tree), "%s/tree", work);
-	snprintf(tmpout, sizeof(tmpout), "%s/out.iso", work);
-	snprintf(epoch, sizeof(epoch), "%u", source_date_epoch_value());
-	o->output = initrd;
-	r = segments_emit(p, o);
-	o->output = out;
+	snprintf(epoch, sizeof(epoch), "SOURCE_DATE_EPOCH=%u", e->mtime);
+	r = initramfs_write(e, e->plan, initrd, "the iso's initramfs");
 	if (!r)
 		r = stage(&iso, "/boot/vmlinuz", o->kernel, "--kernel");
 	if (!r)
@@ -67,30 +62,33 @@ int iso_emit(const struct plan *p, struct pack_opts *o)
 		r = plan_add_data(&iso, "/isolinux/isolinux.cfg", cfg, sizeof(cfg) - 1, 0644, "boot menu");
 	if (!r)
 		r = plan_finish(&iso);
-	if (!r && mkdir(tree, 0755) < 0)
+	if (!r && mkdir(tree, 0755) < 0) {
 		r = -errno;
+		err("unable to write %s: %s", tree, strerror(errno));
+	}
 	if (!r)
-		r = tree_write(&iso, tree, source_date_epoch_value());
+		r = tree_write(&iso, tree, tree, e->mtime, 1);
 	if (!r) {
-		char *const argv[] = { "xorriso", "-as", "mkisofs", "-quiet", "-o", tmpout,
+		char *const argv[] = { "xorriso", "-as", "mkisofs", "-quiet", "-o", e->staged[0],
 			"-isohybrid-mbr", ISOHDPFX_BIN, "-b", "isolinux/isolinux.bin",
 			"-c", "isolinux/boot.cat", "-no-emul-boot", "-boot-load-size", "4",
 			"-boot-info-table", "-V", "MINBOOT", "-R", tree, NULL };
-		r = tool_run(argv, "SOURCE_DATE_EPOCH", epoch, o->verbose);
+		const char *env[] = { epoch, NULL };
+		r = tool_run(argv, env, o->verbose);
 		if (r == -ENOENT)
 			err("--format iso: xorriso is missing (package xorriso)");
-		else if (r)
-			err("--format iso: xorriso failed (-v shows its messages)");
-	}
-	if (!r && rename(tmpout, out) < 0) {
-		r = -errno;
-		err("unable to write %s: %s", out, strerror(errno));
-	}
-	{
-		char *const rm[] = { "rm", "-rf", "--", work, NULL };
-		tool_run(rm, NULL, NULL, 0);
+		else if (r == -EIO)
+			err("unable to write %s (the messages above say why; -v shows everything)", e->out[0]);
 	}
 	if (!r)
-		info("wrote %s (El Torito, isolinux)", out);
+		info("wrote %s (El Torito, isolinux)", e->out[0]);
+	plan_free(&iso);
 	return r;
 }
+
+const struct emitter emitter_iso = {
+	.format = "iso",
+	.outputs = { "" },
+	.tools = { "xorriso", ISOLINUX_BIN, ISOHDPFX_BIN, LDLINUX_C32 },
+	.emit = iso_emit,
+};

@@ -4,11 +4,13 @@
  * The module tree may be depmod'ed or raw (a distribution's package as shipped): modload's
  * library then reads every module's .modinfo.  --module makes a module available (coldplug loads
  * it when its device is there); --module-load also loads it at every boot (modules-load= in
- * /etc/minboot.conf).  xz/zstd modules are decompressed here (Debian's 6.1 kernel cannot). */
+ * /etc/minboot.conf).  xz/zstd modules are decompressed here (Debian's 6.1 kernel cannot).
+ * modprobe.d goes in too, and the packer resolves with it (add_conf). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,20 +139,131 @@ static int add_indexes(struct plan *p, struct mod_db *db, const char *kver)
 	return r;
 }
 
-/* One --module: every module the name (or alias) resolves to, like modprobe would load. */
+/* modprobe.d, into the image and into the packer's own resolution: kmod's directories of the
+ * host, the same directories of the module tree's root (when DIR is ROOT/lib/modules/KVER), and
+ * --modprobe-conf's files (into /etc/modprobe.d).  In each directory a name comes from the first
+ * of --modprobe-conf, the tree, the host; /run/modprobe.d's files go into /etc/modprobe.d after
+ * /etc's own (the image's /run is a fresh tmpfs at boot; kmod reads /etc first).  The packer
+ * then resolves with exactly the files the image holds, in kmod's order, as the init will. */
+static int conf_arg(struct mod_conf_files *l, const char *arg)
+{
+	const char *base = strrchr(arg, '/');
+	char name[PATH_MAX];
+	size_t n;
+	struct stat st;
+
+	if (stat(arg, &st) < 0) {
+		err("--modprobe-conf %s: %s", arg, strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode))
+		return mod_conf_files_scan(l, arg);
+	base = base ? base + 1 : arg;
+	n = strlen(base);
+	/* kmod reads only *.conf and *.alias in a directory */
+	snprintf(name, sizeof(name), "%s%s", base, (n > 5 && !strcmp(base + n - 5, ".conf")) ||
+		 (n > 6 && !strcmp(base + n - 6, ".alias")) ? "" : ".conf");
+	return mod_conf_files_add(l, name, arg);
+}
+
+static int conf_scan(struct mod_conf_files *l, const char *root, const char *dir)
+{
+	char path[PATH_MAX * 2];
+	int r;
+
+	snprintf(path, sizeof(path), "%s%s", root, dir);
+	r = mod_conf_files_scan(l, path);
+	return r == -ENOENT || r == -ENOTDIR || r == -EACCES ? 0 : r;
+}
+
+/* Lines kmod would ignore, and install commands the init will not run, are said now. */
+static void conf_check(const char *path)
+{
+	struct mod_conf c = { 0 };
+	char *text;
+	size_t len;
+	int bad, i;
+
+	if (file_read_all(path, &text, &len, 16 << 20) < 0)
+		return;
+	if ((bad = mod_conf_parse(&c, text, len, 0)) > 0)
+		warn("modprobe.d: %s: %d line%s kmod ignores too (not alias, blacklist, options, install, "
+		     "remove or softdep, or a word missing)", path, bad, bad > 1 ? "s" : "");
+	for (i = 0; i < c.n; i++)
+		if (c.v[i].type == MOD_CONF_INSTALL)
+			warn("modprobe.d: %s: install %s: the init runs no commands; %s is not loaded", path,
+			     c.v[i].key, c.v[i].key);
+	mod_conf_free(&c);
+	free(text);
+}
+
+/* kmod's directories (mod_conf_dirs) as the image has them */
+static const struct {
+	const char *image, *src[2];
+} conf_dirs[] = {
+	{ "/etc/modprobe.d", { "/etc/modprobe.d", "/run/modprobe.d" } },
+	{ "/usr/local/lib/modprobe.d", { "/usr/local/lib/modprobe.d", NULL } },
+	{ "/lib/modprobe.d", { "/lib/modprobe.d", NULL } },
+};
+
+static int add_conf(struct plan *p, struct mod_db *db, const struct pack_opts *o, const char *tree)
+{
+	struct mod_conf_files all = { 0 }, dir = { 0 };
+	char dst[PATH_MAX * 2];
+	size_t d, s;
+	int i, r = mod_conf_files_add(&all, "modules.softdep", NULL);
+
+	for (d = 0; d < sizeof(conf_dirs) / sizeof(conf_dirs[0]) && r >= 0; d++) {
+		for (i = 0; !d && i < o->nmodprobe_conf && r >= 0; i++)
+			r = conf_arg(&dir, o->modprobe_conf[i]);
+		for (s = 0; s < 2 && conf_dirs[d].src[s] && r >= 0; s++) {
+			if (tree && strcmp(conf_dirs[d].src[s], "/run/modprobe.d"))
+				r = conf_scan(&dir, tree, conf_dirs[d].src[s]);
+			if (r >= 0)
+				r = conf_scan(&dir, "", conf_dirs[d].src[s]);
+		}
+		mod_conf_files_sort(&dir);
+		for (i = 0; i < dir.n && r >= 0; i++) {
+			snprintf(dst, sizeof(dst), "%s/%s", conf_dirs[d].image, dir.v[i].name);
+			conf_check(dir.v[i].path);
+			r = plan_add_file(p, dst, dir.v[i].path, 0644, "modprobe.d");
+			if (r >= 0)
+				r = mod_conf_files_add(&all, dir.v[i].name, dir.v[i].path);
+		}
+		mod_conf_files_free(&dir);
+	}
+	if (r >= 0) {
+		mod_conf_files_sort(&all);
+		r = mod_db_conf(db, &all);
+	}
+	mod_conf_files_free(&all);
+	return r;
+}
+
+/* One --module: every module the name (or alias) resolves to, like modprobe would load: not
+ * what modprobe.d blacklists when the name is an alias. */
 static int keep_name(struct mod_db *db, const char *name)
 {
 	struct mod_matches m = { 0 };
 	int i, r = mod_lookup(db, name, &m), files = 0;
 
 	for (i = 0; i < m.n && r >= 0; i++) {
+		const char *mod = db->mods[m.v[i].mod].name;
+
+		if (mod_conf_blacklisted(db, mod) && m.v[i].alias) {
+			info("--module %s: %s is blacklisted (modprobe.d), left out", name, mod);
+			continue;
+		}
+		if (mod_conf_blacklisted(db, mod))
+			warn("--module %s: blacklisted in modprobe.d: only modprobe by name loads it, "
+			     "not coldplug or modules-load=", name);
 		files += db->mods[m.v[i].mod].path != NULL;
 		r = mod_keep(db, m.v[i].mod);
 	}
 	if (r >= 0 && m.n == 0) {
 		err("--module %s: no such module or alias in %s", name, db->dir);
 		r = -ENOENT;
-	} else if (r >= 0 && !files) {
+	} else if (r >= 0 && !files && m.n) {
 		info("--module %s: built into the kernel, nothing to add", name);
 	}
 	mod_matches_free(&m);
@@ -166,13 +279,12 @@ static int add_load_list(struct pack_opts *o)
 
 	for (i = 0; i < o->nmodule_load; i++)
 		len += strlen(o->module_load[i]) + 1;
-	if (o->nset >= OPTS_MAX || !(s = malloc(len)))
+	if (!(s = malloc(len)))
 		return -ENOMEM;
 	strcpy(s, "modules-load=");
 	for (i = 0; i < o->nmodule_load; i++)
 		strcat(strcat(s, i ? "," : ""), o->module_load[i]);
-	o->set[o->nset++] = s;
-	return 0;
+	return opts_push(&o->set, &o->nset, s);
 }
 
 static const char *const power_modules[] = { "button", "evdev", NULL };
@@ -189,10 +301,36 @@ static int keep_rng(struct mod_db *db)
 	return v >= 0 && db->mods[v].keep && m >= 0 ? mod_keep(db, m) : 0;
 }
 
+/* The host's status channel (minboot.exit=virtio-serial, init/status.c) is a virtio-serial port:
+ * an image that has virtio also gets virtio_console, which coldplug loads where the hypervisor
+ * offers the device (QEMU's virtio-serial, libvirt's <channel>).  An image without virtio (the
+ * minimal e1000 appliance) does not pay for it. */
+static int keep_console(struct mod_db *db)
+{
+	int v = mod_db_find(db, "virtio"), m = mod_db_find(db, "virtio_console");
+
+	return v >= 0 && db->mods[v].keep && m >= 0 ? mod_keep(db, m) : 0;
+}
+
+/* ROOT of a tree ROOT/lib/modules/KVER (not the host's own, "" or "/"), or NULL. */
+static const char *tree_root(const char *dir, char *root, size_t len)
+{
+	const char *k = strrchr(dir, '/');
+	size_t n;
+
+	if (!k || k == dir)
+		return NULL;
+	n = (size_t)(k - dir);
+	if (n < 12 || strncmp(dir + n - 12, "/lib/modules", 12) || n - 12 >= len)
+		return NULL;
+	snprintf(root, len, "%.*s", (int)(n - 12), dir);
+	return root[0] && strcmp(root, "/") ? root : NULL;
+}
+
 int modules_add(struct plan *p, struct pack_opts *o)
 {
 	static struct mod_db db;
-	char dir[PATH_MAX], kver[256];
+	char dir[PATH_MAX], kver[256], root[PATH_MAX];
 	struct utsname u;
 	int i, r = 0;
 
@@ -210,11 +348,20 @@ int modules_add(struct plan *p, struct pack_opts *o)
 	} else if (snprintf(dir, sizeof(dir), "/lib/modules/%s", kver) >= (int)sizeof(dir)) {
 		return -ENAMETOOLONG;
 	}
+	if (!kver[0] || strchr(kver, '/') || !strcmp(kver, ".") || !strcmp(kver, "..")) {
+		err("--kernel-modules %s: '%s' is not a kernel version: give --kver", dir, kver);
+		return -EINVAL;
+	}
+	db.read_hook = decompress; /* kept by mod_db_open: a raw tree's xz/zstd modules are read too */
 	if ((r = mod_db_open(&db, dir)) < 0) {
 		err("--kernel-modules %s: %s", dir, strerror(-r));
 		return r;
 	}
-	db.read_hook = decompress;
+	if ((r = add_conf(p, &db, o, tree_root(dir, root, sizeof(root)))) < 0) {
+		err("modprobe.d: %s", strerror(-r));
+		mod_db_close(&db);
+		return r;
+	}
 	for (i = 0; i < o->nmodule && r >= 0; i++)
 		r = keep_name(&db, o->module[i]);
 	for (i = 0; i < o->nmodule_load && r >= 0; i++)
@@ -227,6 +374,8 @@ int modules_add(struct plan *p, struct pack_opts *o)
 			r = mod_keep(&db, mod_db_find(&db, power_modules[i]));
 	if (r >= 0 && !o->no_rng)
 		r = keep_rng(&db);
+	if (r >= 0)
+		r = keep_console(&db);
 	for (i = 0; i < db.nmods && r >= 0; i++)
 		if (db.mods[i].keep)
 			r = add_module(p, &db, i, kver);

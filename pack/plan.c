@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
 #include "common/log.h"
 #include "pack/pack.h"
@@ -134,6 +136,45 @@ int plan_add_chr(struct plan *p, const char *dst, unsigned major, unsigned minor
 	return r;
 }
 
+mode_t mode_user(mode_t m)
+{
+	if (S_ISDIR(m))
+		return 0755 | (m & S_ISVTX);
+	return m & S_IXUSR ? 0755 : 0644;
+}
+
+int plan_add_host(struct plan *p, const char *dst, const char *src, const struct stat *st, const char *why)
+{
+	struct entry *e;
+	char *target = NULL;
+	int r;
+
+	if (S_ISREG(st->st_mode))
+		e = plan_new(p, dst, E_FILE, st->st_mode, why, &r);
+	else if (S_ISDIR(st->st_mode))
+		e = plan_new(p, dst, E_DIR, st->st_mode, why, &r);
+	else if (!S_ISLNK(st->st_mode))
+		return 0;
+	else if (!(target = link_read(src, st->st_size)))
+		return -errno;
+	else
+		e = plan_new(p, dst, E_SYMLINK, 0777, why, &r);
+	if (!e) {
+		free(target);
+		return r;
+	}
+	e->uid = st->st_uid;
+	e->gid = st->st_gid;
+	e->host = 1;
+	if (S_ISREG(st->st_mode))
+		e->src = xstrdup(src);
+	if (target) {
+		e->data = target;
+		e->len = strlen(target);
+	}
+	return 0;
+}
+
 static void entry_free(struct entry *e)
 {
 	free(e->dst);
@@ -204,6 +245,64 @@ static int add_parents(struct plan *p)
 	return 0;
 }
 
+/* Paths the packer writes itself: no input may replace them, whatever its order. */
+static const struct { const char *dst, *why, *instead; } owned[] = {
+	{ "/init", "the init", "--init PATH" },
+	{ "/etc/minboot.conf", "settings", "--set KEY=VALUE" },
+};
+
+static int owned_clash(const struct entry *a, const struct entry *b)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		if (strcmp(a->dst, owned[i].dst))
+			continue;
+		if (!strcmp(a->why, owned[i].why) && !strcmp(b->why, owned[i].why))
+			return 0;
+		err("%s (%s) is written by the packer: give %s instead",
+		    a->dst, strcmp(a->why, owned[i].why) ? a->why : b->why, owned[i].instead);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Inode numbers from the path, so an entry's bytes do not depend on the rest of the image (each
+ * segment is cached on its own), and unique: a number two paths share (CRC-32 collides within a
+ * few ten thousand paths) makes cpio and bsdtar take them for hard links.  On a collision the
+ * later path in sort order takes the next salted hash. */
+static uint32_t ino_hash(const char *path, uint32_t salt)
+{
+	uint32_t h = (uint32_t)crc32(0, (const unsigned char *)path, strlen(path));
+
+	if (salt)
+		h = (uint32_t)crc32(h, (const unsigned char *)&salt, sizeof(salt));
+	return h | 1;
+}
+
+static void plan_inodes(struct plan *p)
+{
+	size_t cap = 64, i, k;
+	uint32_t *set, ino, salt;
+
+	while (cap < p->n * 2)
+		cap *= 2;
+	if (!(set = calloc(cap, sizeof(*set))))
+		abort();
+	for (i = 0; i < p->n; i++) {
+		for (salt = 0;; salt++) {
+			ino = ino_hash(p->v[i].dst, salt);
+			for (k = ino & (cap - 1); set[k] && set[k] != ino; k = (k + 1) & (cap - 1))
+				;
+			if (!set[k])
+				break;
+		}
+		set[k] = ino;
+		p->v[i].ino = ino;
+	}
+	free(set);
+}
+
 /* Later entries for the same path win (the user's --file over the default overlay), except that
  * an implicit parent directory never replaces anything. */
 int plan_finish(struct plan *p)
@@ -215,6 +314,9 @@ int plan_finish(struct plan *p)
 		return r;
 	if (p->n) /* an empty plan has no array at all */
 		qsort(p->v, p->n, sizeof(*p->v), entry_cmp);
+	for (i = 0; i + 1 < p->n; i++)
+		if (!strcmp(p->v[i].dst, p->v[i + 1].dst) && (r = owned_clash(&p->v[i], &p->v[i + 1])) < 0)
+			return r;
 	for (i = 0; i < p->n; i++) {
 		if (o > 0 && !strcmp(p->v[o - 1].dst, p->v[i].dst)) {
 			if (p->v[i].type == E_DIR && !strcmp(p->v[i].why, "parent directory")) {
@@ -228,6 +330,7 @@ int plan_finish(struct plan *p)
 		p->v[o++] = p->v[i];
 	}
 	p->n = o;
+	plan_inodes(p);
 	/* Something below a non-directory: a file replaced a directory with contents, or a path
 	 * goes through a symlink (which could point anywhere): refuse both. */
 	for (i = 0; i + 1 < p->n; i++) {

@@ -29,20 +29,7 @@ struct chunk {
 
 static int write_full(int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return fd_write_all(fd, buf, len);
 }
 
 static void *chunk_compress(void *arg)
@@ -166,6 +153,8 @@ int sink_write(struct sink *s, const void *buf, size_t len)
 
 	if (s->error)
 		return s->error;
+	if ((r = pack_interrupted()) < 0)
+		return s->error = r;
 	s->in_bytes += len;
 	if (!s->gzip) {
 		r = write_full(s->fd, buf, len);

@@ -4,7 +4,9 @@
 # line: an e1000 machine loads e1000, a virtio-net machine loads virtio_pci then virtio_net, a
 # machine without either loads neither.  Then failures: a missing module, a corrupt .ko.gz, a
 # module whose init fails (kvm_intel without VMX) are each logged with the reason, and the
-# boot goes on to the payload; e1000.PARAM= on the command line reaches e1000.  Last, QEMU's
+# boot goes on to the payload; e1000.PARAM= on the command line reaches e1000, and so does the
+# image's modprobe.d (options e1000 copybreak=77, packed with --modprobe-conf), which the
+# command line's comes after (kmod joins them: the last wins).  Last, QEMU's
 # microvm machine (no PCI): virtio_mmio from the ACPI description, then virtio_net, and its power
 # button (ACPI GED) shuts the appliance down.  And hotplug: a virtio disk added through QMP while
 # the payload runs gets virtio_pci and virtio_blk loaded, and appears as /dev/vda.
@@ -24,14 +26,20 @@ while [ $i -lt 10 ] && [ "$(/bin/busybox cat /proc/sys/kernel/random/entropy_ava
 	/bin/busybox sleep 0.1; i=$((i + 1))
 done
 echo "ENTROPY $(/bin/busybox cat /proc/sys/kernel/random/entropy_avail)"
+i=0 # the drivers no boot step waits for (button, evdev) load after the payload's start
+while [ $i -lt 50 ] && ! /bin/busybox grep -q "late modules" /run/minboot/timeline; do
+	/bin/busybox sleep 0.1; i=$((i + 1))
+done
+echo "LATE $(/bin/busybox cut -d' ' -f1 /proc/modules | /bin/busybox tr '\n' ' ')"
 EOF
 # A raw tree: Debian's, plus a corrupt gzip module (no depmod anywhere).
 T=$TMPROOT/tree/$KVER
 mkdir -p "$TMPROOT/tree" && cp -rs "$(cd "$SRC" && pwd)" "$TMPROOT/tree/"
 printf '\037\213\010\000\000\000\000\000\000\003garbage-not-deflate' > "$T/kernel/broken.ko.gz"
 img=$TMPROOT/mods.img
+printf 'options e1000 copybreak=77\n' > "$TMPROOT/e1000-opts"
 "$BUILD/minboot-pack" -o "$img" --file "$BB:/bin/busybox" --file "$TMPROOT/mods.sh:/mods.sh" \
-	--kernel-modules "$T" --module e1000 --module virtio_net --module virtio_pci --module virtio_mmio --module virtio_blk \
+	--modprobe-conf "$TMPROOT/e1000-opts" --kernel-modules "$T" --module e1000 --module virtio_net --module virtio_pci --module virtio_mmio --module virtio_blk \
 	--module kvm_intel --module broken --payload '/bin/busybox sh /mods.sh' > "$TMPROOT/pack.log" 2>&1
 check "modload-qemu: image packed from the raw tree" test -s "$img"
 check "modload-qemu: image indexes only what it holds" sh -c \
@@ -51,8 +59,11 @@ mods() { grep -a '^MODS' "$out" | head -1; }
 boot e1000 e1000 ""
 check "modload-qemu: e1000 machine loads e1000" sh -c "echo '$(mods)' | grep -q ' e1000 '"
 check "modload-qemu: e1000 machine loads no virtio_net" sh -c "! echo '$(mods)' | grep -q virtio_net"
-check "modload-qemu: coldplug loads button and evdev for the power button" sh -c "echo '$(mods)' | grep -q ' button ' && echo '$(mods)' | grep -q 'evdev'"
+late() { grep -a '^LATE' "$out" | head -1; }
+check "modload-qemu: button and evdev are not loaded before the payload starts" sh -c "! echo '$(mods)' | grep -q ' button \\| evdev '"
+check "modload-qemu: coldplug loads button and evdev for the power button after the start" sh -c "echo '$(late)' | grep -q ' button ' && echo '$(late)' | grep -q 'evdev'"
 check "modload-qemu: e1000 boot reaches the payload" test "$rc" = 0
+check "modload-qemu: the image's modprobe.d options reach e1000 (coldplug by alias)" has "$out" "^COPYBREAK 77"
 check "modload-qemu: an image with virtio modules gets virtio_rng" sh -c \
 	"'$BUILD/minboot-pack' -o x --print --kernel-modules '$T' --module virtio_pci | grep -q '/virtio-rng.ko'"
 check "modload-qemu: --no-rng leaves virtio_rng out" sh -c \
@@ -84,7 +95,7 @@ boot failures none "modules-load=no_such_module,broken,kvm_intel,e1000 e1000.cop
 check "modload-qemu: missing module logged" has "$out" "modules-load: no_such_module: not found"
 check "modload-qemu: corrupt .ko.gz logged" has "$out" "module broken:.*corrupt gzip data"
 check "modload-qemu: failing init logged" has "$out" "module kvm_intel: .*[Nn]ot supported"
-check "modload-qemu: command-line parameters reach the module" has "$out" "COPYBREAK 123"
+check "modload-qemu: command-line parameters reach the module, after modprobe.d's" has "$out" "COPYBREAK 123"
 check "modload-qemu: the boot goes on to the payload" sh -c "grep -q '^MODS' '$out' && [ $rc = 0 ]"
 check "modload-qemu: no kernel panic" hasnt "$out" "Kernel panic"
 
@@ -95,7 +106,8 @@ qemu-scripts/run --machine microvm --accel tcg -t 120 -i "$img" --qmp "$TMPROOT/
 	> "$out" 2>&1 < /dev/null &
 qpid=$!
 i=0
-while [ $i -lt 600 ] && ! grep -q '^MODS' "$out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+# pressed once the button's drivers, loaded after the payload's start, are in (mods.sh's LATE)
+while [ $i -lt 600 ] && ! grep -q '^LATE' "$out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 qemu-scripts/qmp "$TMPROOT/qmp" system_powerdown
 wait $qpid
 rc=$?

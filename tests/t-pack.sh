@@ -117,4 +117,9 @@ check "pack: two concurrent packs with one --lock both succeed" sh -c "[ $r1 = 0
 make -s install DESTDIR="$TMPROOT/inst" PREFIX=/opt/mb > "$TMPROOT/install.log" 2>&1
 "$TMPROOT/inst/opt/mb/bin/minboot-pack" -o "$TMPROOT/i.img" --file "$BB:/bin/busybox" 2>/dev/null
 check "pack: make install DESTDIR= PREFIX= gives a working packer" sh -c "zcat '$TMPROOT/i.img' | cpio -it 2>/dev/null | grep -qx etc/passwd && test -x '$TMPROOT/inst/opt/mb/sbin/modload' && test -f '$TMPROOT/inst/opt/mb/share/man/man8/minboot-init.8'"
+missing=
+for m in man/*.[1-8]; do
+	[ -f "$TMPROOT/inst/opt/mb/share/man/man${m##*.}/${m##*/}" ] || missing="$missing ${m##*/}"
+done
+check "pack: make install installs every man page (missing:${missing:- none})" test -z "$missing"
 t_done

@@ -14,8 +14,10 @@ const s = require('http').createServer((q, r) => r.end(`host=${os.hostname()} ` 
 	`fd=${process.env.LISTEN_FDS || 0}\n`));
 if (process.env.LISTEN_FDS === '1') s.listen({ fd: 3 }); else s.listen(80);
 S
+# (--no-auto packages: the copy below is the user's own file, which brings no Debian package;
+# the host's node would bring its package's data, and the two images would rightly differ)
 "$BUILD/minboot-pack" -o "$TMPROOT/node.img" --kernel-modules "$KERNEL_DIR/modules/$kver" --kver "$kver" \
-	--module e1000 --file "$TMPROOT/app.js:/app.js" --payload 'node /app.js' 2>/dev/null
+	--module e1000 --file "$TMPROOT/app.js:/app.js" --payload 'node /app.js' --no-auto packages 2>/dev/null
 check "node: appliance packed" test -s "$TMPROOT/node.img"
 # The same appliance from copies with other mtimes, in another directory, under another umask
 # and with a cold cache: byte-identical.

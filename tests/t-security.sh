@@ -110,11 +110,14 @@ echo "$suidprog" > "$TMPROOT/hostfiles"
 	--payload '/bin/busybox true' 2> "$TMPROOT/pack.err" || cat "$TMPROOT/pack.err"
 zcat "$TMPROOT/modes.img" | cpio -itv --quiet > "$TMPROOT/modes.lst" 2>/dev/null
 # Allowed: directories 0755 (/root 0700; the base /tmp and /var/tmp 1777; an input's sticky bit on
-# a directory otherwise not writable), files 0755/0644, symlinks, the two device nodes.
-awk '
+# a directory otherwise not writable), files 0755/0644 (/etc/shadow 0600), symlinks, the two
+# device nodes; and the host's setuid program taken as the host has it (--hostfiles).
+awk -v host="${suidprog#/}" '
+	$NF == host { next }
 	$1 ~ /^d/ && ($NF == "tmp" || $NF == "var/tmp") { if ($1 != "drwxrwxrwt") print; next }
 	$1 ~ /^d/ && $NF == "root" { if ($1 != "drwx------") print; next }
 	$1 ~ /^d/ { if ($1 != "drwxr-xr-x" && $1 != "drwxr-xr-t") print; next }
+	$1 ~ /^-/ && $NF == "etc/shadow" { if ($1 != "-rw-------") print; next }
 	$1 ~ /^-/ { if ($1 != "-rwxr-xr-x" && $1 != "-rw-r--r--") print; next }
 	$1 ~ /^l/ { next }
 	$1 ~ /^c/ && ($NF == "dev/console" || $NF == "dev/null") { next }
@@ -122,13 +125,16 @@ awk '
 n=$(wc -l < "$TMPROOT/modes.lst")
 check "security: every one of the image's $n entries has a normalised mode" sh -c "[ $n -gt 30 ] && [ ! -s '$TMPROOT/modes.bad' ]" ||
 	sed 's/^/  | /' "$TMPROOT/modes.bad"
-check "security: no setuid or setgid entry (cpio -itv shows no s/S)" sh -c "! awk '{print \$1}' '$TMPROOT/modes.lst' | grep -q '[sS]'"
+check "security: no setuid or setgid entry but the host's own program (cpio -itv shows no other s/S)" \
+	sh -c "! awk -v host='${suidprog#/}' '\$NF != host {print \$1}' '$TMPROOT/modes.lst' | grep -q '[sS]'"
 check "security: world-writable entries are the sticky /tmp and /var/tmp and /dev/null only" \
 	sh -c "[ \"\$(awk '\$1 ~ /^[-dc]......rw/ {print \$NF}' '$TMPROOT/modes.lst' | sort | tr '\n' ' ')\" = 'dev/null tmp var/tmp ' ]"
 check "security: the overlay's 0666 file is 0644, its setuid file 0755" sh -c "grep -q '^-rw-r--r-- .* etc/world-writable\$' '$TMPROOT/modes.lst' && grep -q '^-rwxr-xr-x .* srv/suid\$' '$TMPROOT/modes.lst'"
 if [ -n "$suidprog" ]; then
-	check "security: a setuid host program (--file, --hostfiles $suidprog) is 0755" sh -c \
-		"grep -q '^-rwxr-xr-x .* bin/suid-copy\$' '$TMPROOT/modes.lst' && grep -q '^-rwxr-xr-x .* ${suidprog#/}\$' '$TMPROOT/modes.lst'"
+	check "security: a setuid host program put elsewhere (--file $suidprog:/bin/suid-copy) is the user's: 0755" \
+		grep -q '^-rwxr-xr-x .* bin/suid-copy$' "$TMPROOT/modes.lst"
+	check "security: ... taken as the host has it (--hostfiles $suidprog), setuid as on the host" \
+		grep -q "^$(stat -c %A "$suidprog") .* ${suidprog#/}\$" "$TMPROOT/modes.lst"
 else
 	skip "security: no setuid program on the host for --file/--hostfiles"
 fi

@@ -3,7 +3,9 @@
  * cookie, a truncated header), then one well-formed reply whose contents are hostile: a hostname
  * and a domain with a newline and shell characters, 60 name servers, an MTU of 10, unknown and
  * overloaded options.  The address offered is 10.123.0.77/24.
- * dhcp-hostile IFNAME [SECONDS]: serves for SECONDS (default 30), then exits. */
+ * dhcp-hostile IFNAME [SECONDS [offer-only]]: serves for SECONDS (default 30), then exits.
+ * offer-only: a server that offers and vanishes: one well-formed OFFER of 10.123.0.77 from server
+ * 10.123.0.99 to each DISCOVER, and no answer to any REQUEST. */
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <stdint.h>
@@ -118,6 +120,19 @@ static void answer(int fd, const unsigned char *req, int type)
 	}
 }
 
+static void offer_only(int fd, const unsigned char *req)
+{
+	header(req, 2);
+	n = OPTS_AT;
+	opt(53, "\x02", 1);
+	opt(54, "\x0a\x7b\x00\x63", 4);
+	opt(51, "\x00\x00\x0e\x10", 4);
+	opt(1, "\xff\xff\xff\x00", 4);
+	opt(3, "\x0a\x7b\x00\x63", 4);
+	out[n++] = 255;
+	send_to_client(fd, n);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(67) };
@@ -150,7 +165,16 @@ int main(int argc, char **argv)
 		for (p = req + OPTS_AT; p + 2 < req + len && *p != 255; p += *p ? 2 + p[1] : 1)
 			if (p[0] == 53 && p[1] == 1)
 				type = p[2];
-		if (type == 1 || type == 3) { /* DISCOVER -> OFFER, REQUEST -> ACK */
+		if (argc > 3 && !strcmp(argv[3], "offer-only")) {
+			if (type == 1) {
+				printf("dhcp-hostile: DISCOVER, offered\n");
+				fflush(stdout);
+				offer_only(fd, req);
+			} else if (type == 3) {
+				printf("dhcp-hostile: REQUEST, not answered\n");
+				fflush(stdout);
+			}
+		} else if (type == 1 || type == 3) { /* DISCOVER -> OFFER, REQUEST -> ACK */
 			printf("dhcp-hostile: %s, 8 replies\n", type == 1 ? "DISCOVER" : "REQUEST");
 			fflush(stdout);
 			answer(fd, req, type == 1 ? 2 : 5);

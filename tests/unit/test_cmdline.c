@@ -1,5 +1,7 @@
 /* The shared command-line tokenizer and the config key table. */
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "common/cmdline.h"
 #include "common/config.h"
@@ -135,6 +137,76 @@ static void config_rejects_bad_values(void)
 	CHECK_INT(config_apply(&c, "console", "ttyS0", err, sizeof(err)), 0);
 }
 
+/* minboot.exit: the host channels, vsock in systemd's vmm.notify_socket spelling. */
+static void config_exit_channels(void)
+{
+	static const struct { const char *val; int report, type; unsigned cid, port; } ok[] = {
+		{ "console", EXIT_CONSOLE, 0, 0, 0 },
+		{ "isa-debug-exit", EXIT_ISA_DEBUG, 0, 0, 0 },
+		{ "virtio-serial", EXIT_VIRTIO_SERIAL, 0, 0, 0 },
+		{ "vsock:2:1234", EXIT_VSOCK, 0, 2, 1234 },
+		{ "vsock-stream:2:9999", EXIT_VSOCK, SOCK_STREAM, 2, 9999 },
+		{ "vsock-dgram:3:1", EXIT_VSOCK, SOCK_DGRAM, 3, 1 },
+		{ "vsock-seqpacket:4294967295:4294967295", EXIT_VSOCK, SOCK_SEQPACKET, 4294967295u, 4294967295u },
+	};
+	static const char *const bad[] = { "serial", "vsock", "vsock:", "vsock:2", "vsock:2:", "vsock::1",
+		"vsock:2:x", "vsock:2:1:3", "vsock:4294967296:1", "vsock:1:4294967296", "vsock:-1:2",
+		"vsock-udp:2:1", "vsock: 2:1", "" };
+	struct config c;
+	char err[256];
+	unsigned i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		config_defaults(&c);
+		CHECK_INT(config_apply(&c, "minboot.exit", ok[i].val, err, sizeof(err)), 1);
+		CHECK_INT(c.exit_report, ok[i].report);
+		if (ok[i].report == EXIT_VSOCK) {
+			CHECK_INT(c.exit_socktype, ok[i].type);
+			CHECK_INT(c.exit_cid, ok[i].cid);
+			CHECK_INT(c.exit_port, ok[i].port);
+		}
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		config_defaults(&c);
+		err[0] = '\0';
+		CHECK_INT(config_apply(&c, "minboot.exit", bad[i], err, sizeof(err)), -EINVAL);
+		CHECK(strstr(err, "minboot.exit") != NULL);
+		CHECK_INT(c.exit_report, EXIT_CONSOLE);
+	}
+}
+
+/* A value that does not fit is refused with a reason, whatever the key: never dropped or cut
+ * (a blacklist cut short would load a module the user refused). */
+static void config_refuses_what_does_not_fit(void)
+{
+	static const char *const keys[] = { "minboot.payload", "minboot.listen", "minboot.user",
+		"minboot.workdir", "root", "rootfstype", "rootflags", "modules-load", "rd.modules-load",
+		"modprobe.blacklist", "ip", "nameserver", "minboot.env.X" };
+	static char big[POLICY_STR * 2], err[POLICY_STR * 3];
+	struct config c;
+	unsigned i;
+
+	memset(big, 'm', sizeof(big) - 1);
+	big[0] = '/';
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		config_defaults(&c);
+		err[0] = '\0';
+		if (config_apply(&c, keys[i], big, err, sizeof(err)) != -EINVAL || !strstr(err, "too long")) {
+			printf("  %s=<%zu bytes>: accepted (%.40s)\n", keys[i], strlen(big), err);
+			t_failed_here = 1;
+		}
+	}
+	/* lists fill up across values: the one that no longer fits is refused */
+	config_defaults(&c);
+	big[600] = '\0';
+	CHECK_INT(config_apply(&c, "modprobe.blacklist", big, err, sizeof(err)), 0);
+	CHECK_INT(config_apply(&c, "modprobe.blacklist", big, err, sizeof(err)), -EINVAL);
+	CHECK_INT(strlen(c.blacklist), 600);
+	for (i = 0; i < CONFIG_MAX_IP; i++)
+		CHECK_INT(config_apply(&c, "ip", "dhcp", err, sizeof(err)), 0);
+	CHECK_INT(config_apply(&c, "ip", "dhcp", err, sizeof(err)), -EINVAL);
+}
+
 static void config_file_lines(void)
 {
 	struct config c;
@@ -153,6 +225,7 @@ static void config_file_lines(void)
 int main(void)
 {
 	RUN("cmdline", splits_kernel_style);
+	RUN("config", config_refuses_what_does_not_fit);
 	RUN("cmdline", later_wins_and_found);
 	RUN("cmdline", value_keeps_later_equals);
 	RUN("cmdline", unterminated_quote_runs_to_end);
@@ -162,5 +235,6 @@ int main(void)
 	RUN("config", config_keys_apply);
 	RUN("config", config_rejects_bad_values);
 	RUN("config", config_file_lines);
+	RUN("config", config_exit_channels);
 	TEST_EXIT();
 }

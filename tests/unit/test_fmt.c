@@ -1,6 +1,6 @@
-/* The init's printf engine (init/fmt.c) against the C library's, format by format. */
+/* The init's printf engine (libc-small/vfprintf.c) against the C library's, format by format. */
 #define FMT_NO_OVERRIDE
-#include "../../init/fmt.c"
+#include "../../libc-small/vfprintf.c"
 #include "test.h"
 
 static int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)

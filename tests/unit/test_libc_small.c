@@ -1,25 +1,64 @@
-/* The init's small libc replacements (init/libc-small.c) against the C library's own. */
+/* The init's small libc replacements (libc-small/) against the C library's own. */
+/* Every name under another, so the C library's own stay callable beside them. */
 #define strtoul mb_strtoul
 #define strtol mb_strtol
+#define strtoull mb_strtoull
+#define strtoll mb_strtoll
+#define strtoimax mb_strtoimax
+#define strtoumax mb_strtoumax
+#define __strtol_internal mb___strtol_internal
+#define __strtoul_internal mb___strtoul_internal
+#define __strtoll_internal mb___strtoll_internal
+#define __strtoull_internal mb___strtoull_internal
+#define __strtoimax_internal mb___strtoimax_internal
+#define __strtoumax_internal mb___strtoumax_internal
 #define atoi mb_atoi
 #define qsort mb_qsort
 #define strsignal mb_strsignal
+#define getopt mb_getopt
 #define getopt_long mb_getopt_long
+#define getopt_long_only mb_getopt_long_only
+#define __posix_getopt mb___posix_getopt
 #define optarg mb_optarg
 #define optind mb_optind
 #define opterr mb_opterr
 #define optopt mb_optopt
-#include "../../init/libc-small.c"
+#define __optpos mb___optpos
+#define __optreset mb___optreset
+#define optreset mb_optreset
+#define __getopt_msg mb___getopt_msg
+#include "../../libc-small/strtol.c"
+#include "../../libc-small/atoi.c"
+#include "../../libc-small/qsort.c"
+#include "../../libc-small/strsignal.c"
+#include "../../libc-small/getopt.c"
 #undef strtoul
 #undef strtol
+#undef strtoull
+#undef strtoll
+#undef strtoimax
+#undef strtoumax
+#undef __strtol_internal
+#undef __strtoul_internal
+#undef __strtoll_internal
+#undef __strtoull_internal
+#undef __strtoimax_internal
+#undef __strtoumax_internal
 #undef atoi
 #undef qsort
 #undef strsignal
+#undef getopt
 #undef getopt_long
+#undef getopt_long_only
+#undef __posix_getopt
 #undef optarg
 #undef optind
 #undef opterr
 #undef optopt
+#undef __optpos
+#undef __optreset
+#undef optreset
+#undef __getopt_msg
 #include "test.h"
 
 /* the C library's, declared again: its headers were read under the names above */

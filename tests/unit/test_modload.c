@@ -33,13 +33,14 @@ static void put(const char *rel, const void *data, size_t len)
 }
 #define PUT(rel, str) put(rel, str, strlen(str))
 
-/* A minimal ELF64 with one .modinfo section. */
+/* A minimal ELF64 with one .modinfo section (of any size). */
 static void put_ko(const char *rel, const char *info, size_t infolen)
 {
-	unsigned char b[1024] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
 	static const char names[] = "\0.shstrtab\0.modinfo";
-	size_t shoff = 512, i;
+	size_t shoff = 128 + ((infolen + 7) & ~(size_t)7), i, len = shoff + 3 * 64;
+	unsigned char *b = calloc(1, len);
 
+	memcpy(b, "\x7f" "ELF\2\1\1", 7);
 	memcpy(b + 64, names, sizeof(names));
 	memcpy(b + 128, info, infolen);
 	*(unsigned long *)(b + 0x28) = shoff;       /* e_shoff */
@@ -53,7 +54,18 @@ static void put_ko(const char *rel, const char *info, size_t infolen)
 		*(unsigned long *)(sh + 0x18) = i == 1 ? 64 : 128;
 		*(unsigned long *)(sh + 0x20) = i == 1 ? sizeof(names) : infolen;
 	}
-	put(rel, b, sizeof(b));
+	put(rel, b, len);
+	free(b);
+}
+
+/* A file to write with fprintf (directories made). */
+static FILE *create(const char *rel)
+{
+	put(rel, "", 0);
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return fopen(path, "w");
 }
 
 static int rec_finit(int fd, const char *params, int flags)
@@ -88,6 +100,32 @@ static void show(void *arg, const struct mod_step *s)
 			 s->path + strlen(dir) + 1, s->options);
 	else if (s->builtin)
 		snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), "builtin %s\n", s->name);
+}
+
+/* show for the large trees: every line, counted (paths relative to udir) */
+static struct { char *p; size_t n, cap; } ushown;
+static int nshown;
+static char udir[512];
+
+static void show_u(void *arg, const struct mod_step *s)
+{
+	char line[8192];
+	int n;
+
+	(void)arg;
+	if (s->path)
+		n = snprintf(line, sizeof(line), "insmod %s %s\n", s->path + strlen(udir) + 1, s->options);
+	else
+		n = snprintf(line, sizeof(line), "builtin %s\n", s->name);
+	if (n >= (int)sizeof(line))
+		n = sizeof(line) - 1;
+	if (ushown.n + (size_t)n + 1 > ushown.cap) {
+		ushown.cap = (ushown.n + (size_t)n + 1) * 2;
+		ushown.p = realloc(ushown.p, ushown.cap);
+	}
+	memcpy(ushown.p + ushown.n, line, (size_t)n + 1);
+	ushown.n += (size_t)n;
+	nshown++;
 }
 
 static void make_tree(void)
@@ -386,6 +424,296 @@ static void corrupt_elf_is_refused(void)
 	CHECK(mod_modinfo_find(junk, 10, &info, &len) < 0);
 }
 
+/* ---- modprobe.d ---- */
+
+static void conf_parse_lines(void)
+{
+	static const char in[] = "alias a-b c-d\n  # a word '#': not a comment, a bad line\n#comment\n\n"
+		"options x  y\tz\noptions w\ninstall i cmd \\\n more\n"
+		"softdep s junk pre: p1 p2 post: q1 pre: p3\nblacklist bl-x extra\nalias [bad x\n"
+		"softdep \\\nt pre: u\ninclude /etc/x.conf\nremove r-1 a\\b\nfoo\nblacklist zz\\";
+	struct mod_conf c = { 0 };
+	char *text = strdup(in);
+	const struct mod_conf_entry *e;
+
+	CHECK_INT(mod_conf_parse(&c, text, strlen(text), 0), 5);
+	CHECK_INT(c.n, 8);
+	e = &c.v[0];
+	CHECK(e->type == MOD_CONF_ALIAS && !strcmp(e->key, "a_b") && !strcmp(e->value, "c_d"));
+	e = &c.v[1];
+	CHECK(e->type == MOD_CONF_OPTIONS && !strcmp(e->key, "x") && !strcmp(e->value, " y z"));
+	e = &c.v[2];
+	CHECK(e->type == MOD_CONF_INSTALL && !strcmp(e->key, "i") && !strcmp(e->value, "cmd  more"));
+	e = &c.v[3];
+	CHECK(e->type == MOD_CONF_SOFTDEP && !strcmp(e->key, "s") && e->npre == 3 && e->nwords == 4);
+	CHECK(e->nwords == 4 && !strcmp(e->words[0], "p1") && !strcmp(e->words[2], "p3") &&
+	      !strcmp(e->words[3], "q1"));
+	CHECK(c.v[4].type == MOD_CONF_BLACKLIST && !strcmp(c.v[4].key, "bl_x"));
+	CHECK(c.v[5].type == MOD_CONF_SOFTDEP && !strcmp(c.v[5].key, "t") && c.v[5].nwords == 1);
+	CHECK(c.v[6].type == MOD_CONF_REMOVE && !strcmp(c.v[6].key, "r_1") && !strcmp(c.v[6].value, "ab"));
+	CHECK(c.v[7].type == MOD_CONF_BLACKLIST && !strcmp(c.v[7].key, "zz\xff"));
+	mod_conf_free(&c);
+	free(text);
+}
+
+/* The configuration of ROOT/etc, ROOT/lib, ... reaches what is loaded: options (joined, by
+ * alias too), a file of /etc hiding /lib's of the same name, a softdep in a file sorting before
+ * modules.softdep replacing its line, blacklist for alias loads and coldplug, install commands
+ * not run. */
+static void modprobe_d_applied(void)
+{
+	static char buf[] = "b.cmd=1";
+	static struct cmdline cl;
+
+	cmdline_parse(buf, &cl);
+	PUT("lib/modprobe.d/base.conf", "options b debug=1\nblacklist b\n");
+	PUT("etc/modprobe.d/base.conf", "options b debug=2\n");
+	PUT("lib/modprobe.d/aaa.conf", "options b level=3\nblacklist snd-x\ninstall nofile /bin/true\n"
+				       "softdep a pre: post\nalias my-alias b\noptions my-alias via=alias\n");
+	PUT("lib/modprobe.d/ignored", "blacklist c\n");
+	{ /* a FIFO named *.conf: kmod blocks in open(); PID 1 must not (alarm: the test dies) */
+		char fifo[600];
+
+		snprintf(fifo, sizeof(fifo), "%s/etc/modprobe.d/fifo.conf", root);
+		CHECK(mkfifo(fifo, 0644) == 0);
+		alarm(10);
+	}
+	open_ctx();
+	alarm(0);
+	c.cmdline = &cl;
+	CHECK_INT(mod_probe(&c, "my-alias", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0);
+	/* files by name: aaa.conf, then base.conf (/etc's) */
+	CHECK_STR(shown, "insmod kernel/c.ko \ninsmod kernel/b.ko level=3 via=alias debug=2 cmd=1 \n");
+	shown[0] = '\0';
+	CHECK_INT(mod_probe(&c, "a", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0);
+	CHECK_STR(shown, "insmod kernel/c.ko \ninsmod kernel/b.ko level=3 debug=2 cmd=1 \n"
+			 "insmod kernel/post.ko \ninsmod kernel/a.ko \n");
+	CHECK_INT(mod_probe(&c, "pci:v00009999d00000001sv0sd0bc02sc00i00", NULL, MOD_DRY_RUN), 1);
+	CHECK_INT(mod_probe(&c, "nofile", NULL, 0), -ENOTSUP);
+	CHECK(strstr(c.why, "install nofile /bin/true") != NULL);
+	CHECK_INT(mod_probe(&c, "b", "x=y", 0), 0);
+	CHECK_STR(calls, "finit b.ko [level=3 debug=2 cmd=1 x=y] 0\n"); /* c: live in the fake sysfs */
+
+	/* coldplug: the fake devices' a (by alias) is blacklisted now, b (fs-foo) is not */
+	PUT("etc/modprobe.d/zz.conf", "blacklist a\n");
+	open_ctx();
+	int nalias = 0;
+	mod_coldplug(&c, 0, 8, &nalias);
+	CHECK(strstr(calls, "finit b.ko") != NULL);
+	CHECK(strstr(calls, "finit a.ko") == NULL);
+	CHECK_INT(mod_probe(&c, "a", NULL, 0), 0); /* by name: loaded */
+	CHECK(strstr(calls, "finit a.ko") != NULL);
+	{
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s/etc %s/lib/modprobe.d", root, root);
+		CHECK(system(cmd) == 0);
+	}
+}
+
+/* ---- Index readers and the resolver: every count and length grows with the input (part of
+ * "no crash, ever"): one test per class of input that crashed or was cut short before. ---- */
+
+static struct mod_ctx uc;
+
+static void udb_open(const char *ver)
+{
+	mod_ctx_close(&uc);
+	snprintf(udir, sizeof(udir), "%s/lib/modules/%s", root, ver);
+	CHECK_INT(mod_ctx_open(&uc, root, udir), 0);
+	uc.ops = &rec_ops;
+	uc.show = show_u;
+	ushown.n = 0;
+	nshown = 0;
+}
+
+/* Class 1: many entries.  One-byte module names give 3-byte modules.dep lines ("a:"): more
+ * modules than the dependency parser's table, sized from the text, had room for (a heap
+ * overflow); a module with 3,000 dependencies (cut at 1,024). */
+static void index_many_short_names(void)
+{
+	FILE *f = create("lib/modules/u1/modules.dep");
+	int ch, n = 0, i, m;
+	char name[2] = { 0 };
+
+	for (ch = 1; ch < 256; ch++)
+		if (!strchr("\n:/.#-", ch)) {
+			fprintf(f, "%c:\n", ch);
+			n++;
+		}
+	fclose(f);
+	udb_open("u1");
+	for (ch = 1, i = 0; ch < 256; ch++) {
+		if (strchr("\n:/.#-", ch))
+			continue;
+		name[0] = (char)ch;
+		m = mod_db_find(&uc.db, name);
+		i += m >= 0 && uc.db.mods[m].path && !strcmp(uc.db.mods[m].path, name) && uc.db.mods[m].ndeps == 0;
+	}
+	CHECK_INT(i, n);
+	CHECK_INT(mod_probe(&uc, "z", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0);
+	CHECK_STR(ushown.p, "insmod z \n");
+
+	f = create("lib/modules/u1b/modules.dep");
+	fprintf(f, "kernel/top.ko:");
+	for (i = 0; i < 3000; i++)
+		fprintf(f, " kernel/d%d.ko", i);
+	fprintf(f, "\n");
+	for (i = 0; i < 3000; i++)
+		fprintf(f, "kernel/d%d.ko:\n", i);
+	fclose(f);
+	udb_open("u1b");
+	m = mod_db_find(&uc.db, "top");
+	CHECK(m >= 0 && uc.db.mods[m].ndeps == 3000);
+	CHECK_INT(mod_probe(&uc, "top", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0);
+	CHECK_INT(nshown, 3001);
+	CHECK(strstr(ushown.p, "insmod kernel/d2999.ko \n") != NULL);
+}
+
+/* Class 2: long lines.  A softdep of 300 words (cut at 1,024 bytes), options of 3,000 bytes (cut
+ * at 2,048), a .modinfo depends= of 600 modules (cut at 511) and one longer than PATH_MAX (left
+ * out), a blacklist word longer than the buffer it was copied into (cut: it matched a name it is
+ * not). */
+static void index_long_lines(void)
+{
+	FILE *f = create("lib/modules/u2/modules.dep"), *g = create("lib/modules/u2/modules.softdep");
+	char *extra = malloc(3001), *info = malloc(16000), longname[300], bl[300];
+	size_t n;
+	int i, m;
+
+	fprintf(f, "kernel/top.ko:\n");
+	fprintf(g, "softdep top pre:");
+	for (i = 0; i < 300; i++) {
+		fprintf(f, "kernel/w%03d.ko:\n", i);
+		fprintf(g, " w%03d", i);
+	}
+	fprintf(g, "\n");
+	fclose(f);
+	fclose(g);
+	memset(extra, 'x', 3000);
+	memcpy(extra, "p=", 2);
+	extra[3000] = '\0';
+	udb_open("u2");
+	CHECK_INT(mod_probe(&uc, "top", extra, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0);
+	CHECK_INT(nshown, 301);
+	CHECK(strstr(ushown.p, "insmod kernel/w299.ko \n") != NULL);
+	CHECK(strstr(ushown.p, extra) != NULL);
+	calls[0] = '\0';
+	CHECK_INT(mod_insert(&uc, udir, extra), 0);
+	CHECK(strlen(calls) > 3000);
+
+	/* .modinfo: 600 depends, then 1,000 (5,000 bytes) */
+	for (i = 0; i < 1000; i++) {
+		snprintf(longname, sizeof(longname), "lib/modules/u3/kernel/d%03d.ko", i);
+		put_ko(longname, "license=GPL", 12);
+	}
+	for (m = 0; m < 2; m++) {
+		n = (size_t)sprintf(info, "depends=");
+		for (i = 0; i < (m ? 1000 : 600); i++)
+			n += (size_t)sprintf(info + n, "%sd%03d", i ? "," : "", i);
+		put_ko(m ? "lib/modules/u3/kernel/b.ko" : "lib/modules/u3/kernel/a.ko", info, n + 1);
+	}
+	udb_open("u3");
+	CHECK(uc.db.scanned);
+	m = mod_db_find(&uc.db, "a");
+	CHECK(m >= 0 && uc.db.mods[m].ndeps == 600);
+	m = mod_db_find(&uc.db, "b");
+	CHECK(m >= 0 && uc.db.mods[m].ndeps == 1000);
+
+	/* a 255-byte name, and a blacklist word one byte longer */
+	memset(longname, 'x', 255);
+	longname[255] = '\0';
+	memcpy(bl, longname, 255);
+	memcpy(bl + 255, "y", 2);
+	CHECK_INT(mod_blacklisted(bl, longname), 0);
+	CHECK_INT(mod_blacklisted(longname, longname), 1);
+	free(extra);
+	free(info);
+}
+
+/* softdep chain: m0 pre: m1, m1 pre: m2, ... */
+static void put_chain(const char *ver, int n)
+{
+	char rel[128];
+	FILE *f, *g;
+	int i;
+
+	snprintf(rel, sizeof(rel), "lib/modules/%s/modules.dep", ver);
+	f = create(rel);
+	snprintf(rel, sizeof(rel), "lib/modules/%s/modules.softdep", ver);
+	g = create(rel);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "kernel/m%d.ko:\n", i);
+		if (i + 1 < n)
+			fprintf(g, "softdep m%d pre: m%d\n", i, i + 1);
+	}
+	fclose(f);
+	fclose(g);
+}
+
+/* Class 3: deep nesting.  A chain of 4,000 softdeps (the resolver recursed: stack overflow),
+ * resolved and kept by the packer; one past MOD_DEPTH_MAX is a clear error; cycles end. */
+static void resolve_softdep_chain(void)
+{
+	int i, m;
+
+	put_chain("u4", 4000);
+	udb_open("u4");
+	CHECK_INT(mod_probe(&uc, "m0", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0);
+	CHECK_INT(nshown, 4000);
+	CHECK(!strncmp(ushown.p, "insmod kernel/m3999.ko \n", 24));
+	CHECK(strstr(ushown.p, "insmod kernel/m1.ko \ninsmod kernel/m0.ko \n") != NULL);
+	CHECK_INT(mod_keep(&uc.db, mod_db_find(&uc.db, "m0")), 0);
+	for (i = m = 0; i < uc.db.nmods; i++)
+		m += uc.db.mods[i].keep;
+	CHECK_INT(m, 4000);
+
+	put_chain("u5", MOD_DEPTH_MAX + 10);
+	udb_open("u5");
+	CHECK_INT(mod_probe(&uc, "m0", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), -ELOOP);
+	CHECK(strstr(uc.why, "nested more than") != NULL);
+	CHECK_INT(nshown, 0);
+	CHECK_INT(mod_probe(&uc, "m10", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0); /* just fits */
+	CHECK_INT(nshown, MOD_DEPTH_MAX);
+
+	PUT("lib/modules/u6/modules.dep", "kernel/a.ko:\nkernel/b.ko:\nkernel/c.ko: kernel/a.ko\n");
+	PUT("lib/modules/u6/modules.softdep", "softdep a pre: b c\nsoftdep b pre: a post: c\nsoftdep c post: c b\n");
+	udb_open("u6");
+	CHECK_INT(mod_probe(&uc, "a", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0);
+	/* a: pre b (b: pre a, visited; b; post c: its dependency a is filled again, then c), a */
+	CHECK_STR(ushown.p, "insmod kernel/b.ko \ninsmod kernel/a.ko \ninsmod kernel/c.ko \n"
+			    "insmod kernel/a.ko \n");
+}
+
+/* Class 4: wide fan-out.  "softdep * pre: fan0 ... fan99" with 300 modules behind "fan*": 30,000
+ * objects, each of which fans out to all of them again (recursion 30,000 deep before; now a
+ * bounded amount of work, then -E2BIG). */
+static void resolve_fanout_bounded(void)
+{
+	FILE *f = create("lib/modules/u7/modules.dep"), *g = create("lib/modules/u7/modules.alias"),
+	     *h = create("lib/modules/u7/modules.softdep");
+	int i;
+
+	fprintf(h, "softdep *x pre:");
+	for (i = 0; i < 300; i++) {
+		fprintf(f, "kernel/f%dx.ko:\n", i);
+		fprintf(g, "alias fan* f%dx\n", i);
+		if (i < 100)
+			fprintf(h, " fan%d", i);
+	}
+	fprintf(f, "kernel/hub.ko:\n");
+	fprintf(h, "\nsoftdep hub pre: fan0 fan1\n");
+	fclose(f);
+	fclose(g);
+	fclose(h);
+	udb_open("u7");
+	CHECK_INT(mod_probe(&uc, "f0x", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), -E2BIG);
+	CHECK(strstr(uc.why, "fan out") != NULL);
+	CHECK_INT(mod_probe(&uc, "hub", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), -E2BIG);
+	CHECK_INT(mod_keep(&uc.db, mod_db_find(&uc.db, "f0x")), 0); /* a set: each module once */
+	CHECK(uc.db.mods[mod_db_find(&uc.db, "f299x")].keep);
+}
+
 int main(void)
 {
 	make_tree();
@@ -400,7 +728,15 @@ int main(void)
 	RUN("modload", coldplug_uevents);
 	RUN("modload", uevent_messages);
 	RUN("modload", corrupt_elf_is_refused);
+	RUN("modload", conf_parse_lines);
+	RUN("modload", modprobe_d_applied);
+	RUN("modload", index_many_short_names);
+	RUN("modload", index_long_lines);
+	RUN("modload", resolve_softdep_chain);
+	RUN("modload", resolve_fanout_bounded);
 	mod_ctx_close(&c);
+	mod_ctx_close(&uc);
+	free(ushown.p);
 	{
 		char cmd[300];
 

@@ -76,6 +76,8 @@ static void build_discover(void)
 	o = find_opt(buf + 28, len - 28, 55);
 	CHECK(o && memchr(o + 2, 121, o[1]) && memchr(o + 2, 3, o[1])); /* RFC 3442: both asked for */
 	CHECK(find_opt(buf + 28, len - 28, 54) == NULL);
+	o = find_opt(buf + 28, len - 28, 80);
+	CHECK(o && o[1] == 0);                              /* RFC 4039 rapid commit asked for */
 	CHECK_INT(dhcp_build(&rq, buf, 100, true), 0);     /* too small: 0, no overflow */
 }
 
@@ -94,6 +96,29 @@ static void build_request(void)
 	CHECK(o && !memcmp(o + 2, "\x0a\x00\x00\x01", 4));
 	o = find_opt(buf, len, 53);
 	CHECK(o && o[2] == DHCPREQUEST);
+	CHECK(find_opt(buf, len, 80) == NULL);              /* rapid commit only in a DISCOVER */
+}
+
+/* RFC 2131 4.4.5: T1 = 0.5 and T2 = 0.875 of the lease, to the millisecond (a 30 s lease rebinds
+ * at 26.25 s, not 21 s; a 7 s lease has a T2 at all); the server's times only when in order. */
+static void renewal_times(void)
+{
+	struct dhcp_lease l = { .lease = 30 };
+
+	CHECK_INT(dhcp_t1_ms(&l), 15000);
+	CHECK_INT(dhcp_t2_ms(&l), 26250);
+	l.lease = 7;
+	CHECK_INT(dhcp_t1_ms(&l), 3500);
+	CHECK_INT(dhcp_t2_ms(&l), 6125);
+	l = (struct dhcp_lease){ .lease = 100, .t1 = 40, .t2 = 80 };
+	CHECK_INT(dhcp_t1_ms(&l), 40000);
+	CHECK_INT(dhcp_t2_ms(&l), 80000);
+	l = (struct dhcp_lease){ .lease = 100, .t1 = 95 };  /* T1 past the default T2 */
+	CHECK_INT(dhcp_t2_ms(&l), 97500);
+	l = (struct dhcp_lease){ .lease = 100, .t1 = 60, .t2 = 50 }; /* out of order: T2 ignored */
+	CHECK_INT(dhcp_t2_ms(&l), 87500);
+	l = (struct dhcp_lease){ .lease = 100, .t1 = 200 }; /* past the lease: T1 ignored */
+	CHECK_INT(dhcp_t1_ms(&l), 50000);
 }
 
 /* A server reply: BOOTP header + the given raw options (END appended by the caller). */
@@ -117,6 +142,22 @@ static const uint8_t offer_opts[] = {
 	'l', 'e', '.', 'c', 'o', 'm', 26, 2, 0x05, 0xdc, 51, 4, 0, 0, 0x0e, 0x10, 0, 0, 255,
 };
 
+static const uint8_t rapid_ack_opts[] = {
+	53, 1, 5, 54, 4, 10, 0, 0, 1, 1, 4, 255, 255, 255, 0, 80, 0, 51, 4, 0, 0, 0x0e, 0x10, 255,
+};
+
+static void rapid_commit_ack(void)
+{
+	uint8_t buf[600], bad[] = { 53, 1, 5, 54, 4, 10, 0, 0, 1, 80, 1, 0, 255 };
+	struct dhcp_lease l;
+	size_t len = reply(buf, 9, "10.0.0.15", rapid_ack_opts, sizeof(rapid_ack_opts));
+
+	CHECK_INT(dhcp_parse(buf, len, 9, mac, &l), DHCPACK);
+	CHECK(l.rapid_commit);
+	len = reply(buf, 9, "10.0.0.15", bad, sizeof(bad));
+	CHECK_INT(dhcp_parse(buf, len, 9, mac, &l), -EINVAL); /* option 80 has no data */
+}
+
 static void parse_offer(void)
 {
 	uint8_t buf[600];
@@ -135,8 +176,8 @@ static void parse_offer(void)
 	CHECK_STR(l.domain, "example.com");
 	CHECK_INT(l.mtu, 1500);
 	CHECK_INT(l.lease, 3600);
-	CHECK_INT(dhcp_t1(&l), 1800);
-	CHECK_INT(dhcp_t2(&l), 3150);
+	CHECK_INT(dhcp_t1_ms(&l), 1800000);
+	CHECK_INT(dhcp_t2_ms(&l), 3150000);
 	CHECK_INT(dhcp_parse(buf, len, 43, mac, &l), -ENOMSG);      /* another xid */
 	buf[33] ^= 1;
 	CHECK_INT(dhcp_parse(buf, len, 42, mac, &l), -ENOMSG);      /* another client */
@@ -317,6 +358,8 @@ int main(void)
 	RUN("dhcp", build_discover);
 	RUN("dhcp", build_request);
 	RUN("dhcp", parse_offer);
+	RUN("dhcp", renewal_times);
+	RUN("dhcp", rapid_commit_ack);
 	RUN("dhcp", malformed_options);
 	RUN("dhcp", classless_routes);
 	RUN("dhcp", unwrap);

@@ -10,6 +10,7 @@
 #include "netcfg/netcfg.h"
 #include "netcfg/nl.h"
 #include "netcfg/rtnl.h"
+#include "tests/unit/fake_netlink.h"
 #include "tests/unit/test.h"
 
 static void writers_bounds(void)
@@ -115,10 +116,42 @@ static void replies(void)
 	nlh->nlmsg_seq = 9;
 	CHECK_INT(nl_cb_run(buf, len + NLMSG_HDRLEN, 9, 0, count_cb, &n), 0);
 	CHECK_INT(n, 4);
+	/* The kernel marks a dump interrupted (the table changed under it): not a complete answer */
+	((struct nlmsghdr *)buf)->nlmsg_flags |= NLM_F_DUMP_INTR;
+	n = 0;
+	CHECK_INT(nl_cb_run(buf, len + NLMSG_HDRLEN, 9, 0, count_cb, &n), -EINTR);
+	CHECK_INT(n, 0);
+	((struct nlmsghdr *)buf)->nlmsg_flags &= ~NLM_F_DUMP_INTR;
 	/* Truncated: a length larger than what arrived */
 	((struct nlmsghdr *)buf)->nlmsg_len = 200;
 	CHECK_INT(nl_cb_run(buf, 40, 9, 0, count_cb, &n), -EBADMSG);
 	CHECK_INT(nl_cb_run(buf, 10, 9, 0, count_cb, &n), -EBADMSG);
+}
+
+/* An interrupted link dump is read to its end and made again (against the fake kernel). */
+static void dump_interrupted(void)
+{
+	struct nl_link links[NL_LINK_MAX];
+	struct nl_sock s;
+	char buf[NL_BUFSIZE] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh;
+
+	fnl_reset();
+	CHECK_INT(nl_open_ops(&s, 0, &fnl_ops), 0);
+	fnl_intr = 1;
+	CHECK_INT(nl_link_list(&s, links, NL_LINK_MAX), 2);
+	CHECK_STR(fnl_calls, "getlink dump\ngetlink dump\n");
+	CHECK_STR(links[1].name, "fake0");
+	fnl_reset();
+	fnl_intr = 100; /* never consistent: an error, not a partial list */
+	CHECK_INT(nl_link_list(&s, links, NL_LINK_MAX), -EINTR);
+	CHECK_STR(fnl_calls, "getlink dump\ngetlink dump\ngetlink dump\ngetlink dump\n");
+	CHECK_INT(fnl_qn, 0); /* every answer was read: the next request sees its own */
+	fnl_reset();
+	nlh = nl_link_build_set(buf, sizeof(buf), 2, IFF_UP, IFF_UP, 0);
+	CHECK_INT(nl_talk(&s, nlh, NULL, NULL, buf, sizeof(buf)), 0);
+	CHECK_STR(fnl_calls, "newlink 2 up\n");
+	nl_close(&s);
 }
 
 static void builders(void)
@@ -260,6 +293,7 @@ int main(void)
 	RUN("nl", writers_bounds);
 	RUN("nl", attr_parse);
 	RUN("nl", replies);
+	RUN("nl", dump_interrupted);
 	RUN("nl", builders);
 	RUN("nl", linklocal);
 	RUN("nl", live);

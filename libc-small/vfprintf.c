@@ -1,14 +1,16 @@
-/* A small printf engine for the init binary.  musl's vfprintf carries its floating-point and wide
- * character formatting (about 10 KiB) whether or not they are used; every printf-family function
- * in musl (snprintf, dprintf, fprintf, ...) goes through vfprintf, so defining vfprintf here
- * replaces the engine for all of them in this static binary.  It covers what minboot's formats
- * use: flags "-0+ #", width and precision (also "*"), hh h l ll z j t L, and d i u o x X c s p f %.
- * %e and %g print as %f.  tests/unit/test_fmt.c checks it against the C library's. */
+/* A small printf engine (musl's vfprintf.lo).  musl's vfprintf carries its floating-point and
+ * wide character formatting (about 10 KiB) whether or not they are used; every printf-family
+ * function in musl (snprintf, dprintf, fprintf, ...) goes through vfprintf, so defining vfprintf
+ * here replaces the engine for all of them in this static binary.  It covers what minboot's
+ * formats use: flags "-0+ #", width and precision (also "*"), hh h l ll z j t L, and
+ * d i u o x X c s p f %.  %e and %g print as %f.  See libc-small.h. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "libc-small/libc-small.h"
 
 struct out {
 	FILE *f;                 /* streamed to f, or */

@@ -1,0 +1,6 @@
+/* The plugin tests/helpers/trace-app.c loads by the name in its configuration. */
+const char *greeting(void);
+const char *greeting(void)
+{
+	return "hello from the plugin";
+}
