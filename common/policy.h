@@ -42,6 +42,11 @@
 #define POLICY_STOP_POLL_MS      50    /* how often the shutdown looks whether the payload ended */
 #define POLICY_KILL_WAIT_MS      1000  /* after SIGKILL to everything, for the last reaps */
 #define POLICY_DHCP_REACQUIRE_MS 60000 /* each new attempt after a lost lease */
+/* The drivers left for after the payload's start load at this nice value beside it, for this
+ * long at most; then at the payload's priority, so a busy payload slows them but never holds
+ * back the power button they make. */
+#define POLICY_LATE_NICE         10
+#define POLICY_LATE_LOW_MS       1000
 
 /* ---- the image ---- */
 /* The payload's PATH; the packer looks a payload named without a path up in the same order. */

@@ -124,6 +124,11 @@ void timeline_start(const struct machine *m); /* a new boot: no marks, not yet e
 void timeline_mark(const char *stage, const char *detail);
 void timeline_mark_ago(long ago_ms, const char *stage, const char *detail); /* ago_ms before now */
 void timeline_write(void);
+/* A helper process of the init's (the late modules') marks: timeline_to(fd) in the helper sends
+ * each mark down the pipe fd instead; timeline_take(fd) in the init records what has come: 1 when
+ * more may come, 0 at the end (the helper is gone), -errno. */
+void timeline_to(int fd);
+int timeline_take(int fd);
 void timeline_enable(int on);
 
 int init_main(int argc, char **argv);

@@ -57,6 +57,9 @@ struct machine {
 	pid_t (*spawn)(const struct spawn *s);   /* the child's pid, or -errno */
 	int (*kill)(pid_t pid, int sig);
 	pid_t (*reap)(int *status);              /* waitpid(-1, status, WNOHANG) */
+	/* fork(2): a helper process running the init's own code (the late modules); NULL when the
+	 * machine has none, and the init does that work itself */
+	pid_t (*fork)(void);
 	/* the root switch: chdir, chroot, then execv of the new init, which returns only when it
 	 * failed on a real machine (a fake returns 0: the new init took over) */
 	int (*chdir)(const char *path);

@@ -3,7 +3,9 @@
  * sd_notify socket and the power button: no work happens in asynchronous handlers.  The loop ends
  * when the machine should stop: the payload ended for good, a shutdown signal, the power button. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <stdlib.h>
@@ -29,6 +31,9 @@ static struct {
 	long start_deadline;      /* it must be ready by then (minboot.start-timeout); 0 = none */
 	long pidfile_at;          /* look at minboot.pidfile again then; 0 = not waiting for it */
 	int power_fds[POLICY_MAX_POWER_BUTTONS], npower;
+	pid_t late_pid;           /* the late modules' helper, 0 = none */
+	int late_fd;              /* its pipe (its timeline marks, then its end), -1 = none */
+	long late_normal_at;      /* when it leaves POLICY_LATE_NICE; 0 = not pending */
 } sv;
 
 static const char *shutdown_signal(int sig)
@@ -295,7 +300,7 @@ static void on_notify(struct boot *b)
 /* The nearest of the deadlines (0 = none) in ms from now, -1 for none. */
 static int next_timeout(const struct boot *b)
 {
-	long d[] = { sv.restart_at, sv.kill_at, sv.start_deadline, sv.pidfile_at,
+	long d[] = { sv.restart_at, sv.kill_at, sv.start_deadline, sv.pidfile_at, sv.late_normal_at,
 		     b->payload.pid > 0 ? b->payload.watchdog_deadline : 0 };
 	long now = uptime_ms(b), t = -1;
 	unsigned i;
@@ -336,6 +341,8 @@ int supervise_timers(struct boot *b)
 		else
 			sv.pidfile_at = now + POLICY_DEVICE_POLL_MS;
 	}
+	if (due(&sv.late_normal_at, now) && sv.late_pid > 0 && setpriority(PRIO_PROCESS, sv.late_pid, 0) == 0)
+		info("late modules: still loading after %d ms, now at the payload's priority", POLICY_LATE_LOW_MS);
 	if (due(&sv.kill_at, now) && b->payload.pid > 0) {
 		warn("payload did not stop within %u ms: killing it", b->cfg.stop_timeout_ms);
 		payload_kill(b, SIGKILL, 1);
@@ -382,9 +389,72 @@ int supervise_signal(struct boot *b, int sig)
 	return 0;
 }
 
+/* The power buttons the drivers loaded so far made, once: a press is seen from the mark on.  Looked
+ * for at the start, after hotplug events and at the late helper's end, until one is found. */
+static void power_watch(struct boot *b)
+{
+	char n[16];
+
+	if (sv.npower > 0 || !(sv.npower = power_buttons_open(b->m, sv.power_fds, POLICY_MAX_POWER_BUTTONS)))
+		return;
+	snprintf(n, sizeof(n), "%d", sv.npower);
+	timeline_mark("power button watched", n);
+}
+
+/* The drivers coldplug left off the critical path (the power button's, ...) load in a helper
+ * process beside the starting payload, at POLICY_LATE_NICE for POLICY_LATE_LOW_MS at most, while
+ * the loop goes on (signals, the payload's end, hotplug).  Its timeline marks come through a
+ * pipe; the pipe's end is the helper's, and then the buttons it made are watched.  Without a
+ * helper (no fork on this machine, or it failed) the init loads them itself, first. */
+static void late_start(struct boot *b)
+{
+	sigset_t none;
+	int p[2], e;
+	pid_t pid;
+
+	if (!b->late_modules)
+		return;
+	if (b->m->fork && pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+		if ((pid = b->m->fork()) == 0) {
+			close(p[0]);
+			fcntl(p[1], F_SETFL, 0);
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+			setpriority(PRIO_PROCESS, 0, POLICY_LATE_NICE);
+			timeline_to(p[1]);
+			modules_late(b);
+			_exit(0);
+		}
+		e = errno;
+		close(p[1]);
+		if (pid > 0) {
+			sv.late_pid = pid;
+			sv.late_fd = p[0];
+			sv.late_normal_at = uptime_ms(b) + POLICY_LATE_LOW_MS;
+			b->late_modules = 0;
+			return;
+		}
+		close(p[0]);
+		warn("unable to start a helper for the late modules: %s; loading them now", strerror(e));
+	}
+	modules_late(b);
+}
+
+/* The helper's marks; at its end, the buttons. */
+static void late_events(struct boot *b)
+{
+	if (timeline_take(sv.late_fd) > 0)
+		return;
+	close(sv.late_fd);
+	sv.late_fd = -1;
+	sv.late_pid = 0;
+	sv.late_normal_at = 0;
+	power_watch(b);
+}
+
 int step_supervise(struct boot *b)
 {
-	struct pollfd pfd[3 + POLICY_MAX_POWER_BUTTONS];
+	struct pollfd pfd[4 + POLICY_MAX_POWER_BUTTONS];
 	struct signalfd_siginfo si[16];
 	sigset_t all;
 	int sfd, n, i, k;
@@ -396,12 +466,9 @@ int step_supervise(struct boot *b)
 		return boot_fail(b, -errno, "unable to create a signalfd: %s", strerror(errno));
 	if (supervise_begin(b))
 		goto out;
-	/* The drivers left off the critical path, at a low priority beside the starting payload;
-	 * then the power button they make. */
-	setpriority(PRIO_PROCESS, 0, 10);
-	modules_late(b);
-	setpriority(PRIO_PROCESS, 0, 0);
-	sv.npower = power_buttons_open(b->m, sv.power_fds, POLICY_MAX_POWER_BUTTONS);
+	sv.late_fd = -1;
+	late_start(b);
+	power_watch(b); /* the buttons of drivers loaded before the payload (--module button) */
 	while (1) {
 		n = 0;
 		pfd[n++] = (struct pollfd){ sfd, POLLIN, 0 };
@@ -409,6 +476,8 @@ int step_supervise(struct boot *b)
 			pfd[n++] = (struct pollfd){ b->notify_fd, POLLIN, 0 };
 		if (b->uevent_fd >= 0)
 			pfd[n++] = (struct pollfd){ b->uevent_fd, POLLIN, 0 };
+		if (sv.late_fd >= 0)
+			pfd[n++] = (struct pollfd){ sv.late_fd, POLLIN, 0 };
 		for (i = 0; i < sv.npower; i++)
 			pfd[n++] = (struct pollfd){ sv.power_fds[i], POLLIN, 0 };
 		if (poll(pfd, n, next_timeout(b)) < 0 && errno != EINTR)
@@ -421,12 +490,15 @@ int step_supervise(struct boot *b)
 				if (supervise_signal(b, (int)si[k].ssi_signo))
 					goto out;
 		for (i = 0; i < n; i++) {
-			if (!(pfd[i].revents & POLLIN) || pfd[i].fd == sfd)
+			if (!(pfd[i].revents & (pfd[i].fd == sv.late_fd ? POLLIN | POLLHUP : POLLIN)) || pfd[i].fd == sfd)
 				continue;
 			if (pfd[i].fd == b->notify_fd) {
 				continue;
+			} else if (pfd[i].fd == sv.late_fd) {
+				late_events(b);
 			} else if (pfd[i].fd == b->uevent_fd) {
-				hotplug_events(b);
+				hotplug_events(b); /* evdev, say, for the button the helper's driver made */
+				power_watch(b);
 			} else if (power_button_pressed(pfd[i].fd)) {
 				info("power button pressed: shutting down");
 				b->shutdown_reason = "power button";

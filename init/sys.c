@@ -255,6 +255,7 @@ const struct machine machine_sys = {
 	.spawn = sys_spawn,
 	.kill = kill,
 	.reap = sys_reap,
+	.fork = fork,
 	.chdir = chdir,
 	.chroot = chroot,
 	.execv = execv,

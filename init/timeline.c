@@ -1,5 +1,6 @@
 /* The boot timeline: CLOCK_BOOTTIME at each stage, one console line each ("minboot: [  1.234]
  * stage detail"), and the whole list in /run/minboot/timeline for the payload and bench/. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,13 @@ static struct {
 	char what[72];
 } marks[MAX_MARKS];
 static int nmarks, enabled = -1, flushed; /* -1: not known before the settings are read */
+static int helper_fd = -1; /* in a helper process: its marks go to the init through this pipe */
+
+/* What goes through the pipe: one write each, under PIPE_BUF, so never split. */
+struct mark_rec {
+	long ms;
+	char what[sizeof(marks[0].what)];
+};
 
 static void timeline_mark_at(long ms, const char *stage, const char *detail);
 
@@ -55,6 +63,16 @@ void timeline_mark_ago(long ago_ms, const char *stage, const char *detail)
 
 static void timeline_mark_at(long ms, const char *stage, const char *detail)
 {
+	struct mark_rec rec;
+
+	if (helper_fd >= 0) {
+		memset(&rec, 0, sizeof(rec));
+		rec.ms = ms;
+		snprintf(rec.what, sizeof(rec.what), "%s%s%s", stage, detail && *detail ? " " : "", detail ? detail : "");
+		if (write(helper_fd, &rec, sizeof(rec)) < 0)
+			helper_fd = -1; /* the init is gone: the marks go nowhere */
+		return;
+	}
 	if (nmarks < MAX_MARKS) {
 		marks[nmarks].ms = ms;
 		snprintf(marks[nmarks].what, sizeof(marks[0].what), "%s%s%s", stage, detail && *detail ? " " : "",
@@ -65,6 +83,25 @@ static void timeline_mark_at(long ms, const char *stage, const char *detail)
 		print_mark(nmarks - 1);
 	if (flushed)
 		timeline_write(); /* after the payload started, keep the file current */
+}
+
+void timeline_to(int fd)
+{
+	helper_fd = fd;
+}
+
+int timeline_take(int fd)
+{
+	struct mark_rec rec;
+	ssize_t n;
+
+	while ((n = read(fd, &rec, sizeof(rec))) == (ssize_t)sizeof(rec)) {
+		rec.what[sizeof(rec.what) - 1] = '\0';
+		timeline_mark_at(rec.ms, rec.what, NULL);
+	}
+	if (n == 0)
+		return 0;
+	return n < 0 && (errno == EAGAIN || errno == EINTR) ? 1 : n < 0 ? -errno : -EIO;
 }
 
 /* "1234 stage detail" lines; rewritten whole (small), so a reader never sees half a line. */

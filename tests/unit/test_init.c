@@ -1107,6 +1107,37 @@ static void service_watchdog_abort_then_kill(void)
 	CHECK_STR(calls, "");
 }
 
+/* A helper's marks (the late modules' process) reach the init's timeline through a pipe; the
+ * pipe's end is the helper's. */
+static void timeline_from_a_helper(void)
+{
+	char path[512], text[512] = "";
+	int p[2];
+
+	fresh();
+	snprintf(path, sizeof(path), "%s/run", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/run/minboot", root);
+	mkdir(path, 0755);
+	CHECK_INT(pipe2(p, O_NONBLOCK), 0);
+	CHECK_INT(timeline_take(p[0]), 1);        /* nothing yet, more to come */
+	timeline_to(p[1]);                       /* as in the helper */
+	timeline_mark("module", "button");
+	timeline_mark("late modules", "2");
+	timeline_to(-1);
+	timeline_write();
+	snprintf(path, sizeof(path), "%s/run/minboot/timeline", root);
+	CHECK_INT(read_file(path, text, sizeof(text)), 0);
+	CHECK(!has(text, "late modules"));       /* not yet taken */
+	CHECK_INT(timeline_take(p[0]), 1);
+	CHECK_INT(read_file(path, text, sizeof(text)), 0);
+	CHECK(has(text, " module button\n") && has(text, " late modules 2\n") &&
+	      strstr(text, "module button") < strstr(text, "late modules"));
+	close(p[1]);
+	CHECK_INT(timeline_take(p[0]), 0);        /* the helper is gone */
+	close(p[0]);
+}
+
 static void service_mainpid_and_reloading(void)
 {
 	struct notify_msg m;
@@ -1371,6 +1402,7 @@ int main(void)
 	RUN("init-boot", whole_boot_stops_with_reason);
 	RUN("init-service", service_watchdog_abort_then_kill);
 	RUN("init-service", service_mainpid_and_reloading);
+	RUN("init-service", timeline_from_a_helper);
 	RUN("init-service", service_commands_in_order);
 	RUN("init-service", service_forking_pidfile);
 	RUN("init-service", service_restart_table);
