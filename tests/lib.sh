@@ -8,6 +8,15 @@ t_fails=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; t_fails=$((t_fails + 1)); }
 skip() { echo "SKIP: $*"; }
+# power_press LOG SOCK [PID]: the ACPI power button over QMP once the init watches it ("power
+# button watched" in the console LOG; 30 s at most, while QEMU's PID lives): a press before that
+# is not seen
+power_press() {
+	_i=0
+	while [ $_i -lt 300 ] && ! grep -q 'power button watched' "$1" 2>/dev/null &&
+		{ [ -z "$3" ] || kill -0 "$3" 2>/dev/null; }; do sleep 0.1; _i=$((_i + 1)); done
+	qemu-scripts/qmp "$2" system_powerdown
+}
 # check NAME CMD...: PASS when CMD succeeds
 check() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 # has FILE PATTERN: grep -q with the output shown on failure

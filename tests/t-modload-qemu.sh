@@ -26,8 +26,9 @@ while [ $i -lt 10 ] && [ "$(/bin/busybox cat /proc/sys/kernel/random/entropy_ava
 	/bin/busybox sleep 0.1; i=$((i + 1))
 done
 echo "ENTROPY $(/bin/busybox cat /proc/sys/kernel/random/entropy_avail)"
-i=0 # the drivers no boot step waits for (button, evdev) load after the payload's start
-while [ $i -lt 50 ] && ! /bin/busybox grep -q "late modules" /run/minboot/timeline; do
+i=0 # the drivers no boot step waits for (button, evdev) load after the payload's start; the
+# init watches the button once they are in
+while [ $i -lt 50 ] && ! /bin/busybox grep -q "power button watched" /run/minboot/timeline; do
 	/bin/busybox sleep 0.1; i=$((i + 1))
 done
 echo "LATE $(/bin/busybox cut -d' ' -f1 /proc/modules | /bin/busybox tr '\n' ' ')"
@@ -106,7 +107,7 @@ qemu-scripts/run --machine microvm --accel tcg -t 120 -i "$img" --qmp "$TMPROOT/
 	> "$out" 2>&1 < /dev/null &
 qpid=$!
 i=0
-# pressed once the button's drivers, loaded after the payload's start, are in (mods.sh's LATE)
+# pressed once the init watches the button, whose drivers load after the payload's start (mods.sh's LATE)
 while [ $i -lt 600 ] && ! grep -q '^LATE' "$out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 qemu-scripts/qmp "$TMPROOT/qmp" system_powerdown
 wait $qpid

@@ -64,7 +64,7 @@ answer() {
 
 # stop: the power button, then wait for the guest (run's own timeout bounds it)
 stop() {
-	qemu-scripts/qmp "$T/$app.qmp" system_powerdown 2>/dev/null || kill "$pid" 2>/dev/null
+	power_press "$T/$app.out" "$T/$app.qmp" "$pid" 2>/dev/null || kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	pid=
 }

@@ -45,7 +45,7 @@ serve() {
 		sleep 0.1; i=$((i + 1))
 	done
 	secs=$(awk -v n="$(( $(date +%s%N) - start ))" 'BEGIN {printf "%.1f", n / 1e9}')
-	qemu-scripts/qmp "$TMPROOT/$1.qmp" system_powerdown || kill $q
+	power_press "$out" "$TMPROOT/$1.qmp" $q || kill $q
 	wait $q; rc=$?
 }
 p1=$((20000 + $$ % 10000)); p2=$((p1 + 1))

@@ -46,7 +46,7 @@ boot() {
 		got=; sleep 0.1; i=$((i + 1))
 	done
 	secs=$(awk -v n="$(( $(date +%s%N) - start ))" 'BEGIN {printf "%.1f", n / 1e9}')
-	qemu-scripts/qmp "$TMPROOT/$name.qmp" system_powerdown || kill $q
+	power_press "$out" "$TMPROOT/$name.qmp" $q || kill $q
 	wait $q; rc=$?
 }
 
