@@ -66,6 +66,12 @@ int boot_fail(struct boot *b, int e, const char *fmt, ...) __attribute__((format
 void hotplug_events(struct boot *b);
 /* The drivers coldplug left for after the payload's start (b->late_modules): how many loaded. */
 int modules_late(struct boot *b);      /* b->uevent_fd readable: load added devices' drivers */
+/* The CRNG's seeding while the boot idles (init/crng.c).  crng_claim: 1 once, when the CRNG is
+ * not seeded and the caller is to wait for it in a helper (crng_wait, in that helper: SCHED_IDLE,
+ * getrandom); crng_seed: a helper of its own for that, when claimed. */
+int crng_claim(struct boot *b);
+void crng_wait(void);
+void crng_seed(struct boot *b);
 /* Wait for a device (/dev/vdb, UUID=, LABEL=; other specs, tmpfs say, at once): its name in the
  * machine, its path as the init opens it, and src, which of them the mount call takes. */
 struct device {

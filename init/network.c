@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "init/init.h"
+#include "netcfg/ipspec.h"
 #include "netcfg/netcfg.h"
 
 static void renewals(const struct netcfg_result *res, const struct netcfg_say *say)
@@ -21,6 +22,19 @@ static void renewals(const struct netcfg_result *res, const struct netcfg_say *s
 			info("%s: lease renewal in process %d (first at T1, %u s)", res->ifs[i].name, (int)pid,
 			     dhcp_t1(&res->ifs[i].lease));
 	}
+}
+
+/* The boot waits for the network: carrier (rd.neednet) or a lease. */
+static int waits(const struct config *c, const char *const *ips, int n)
+{
+	struct ipspec sp;
+	char e[8];
+	int i;
+
+	for (i = 0; i < n && !c->neednet; i++)
+		if (ipspec_parse(ips[i], &sp, e, sizeof(e)) == 0 && sp.proto == IP_DHCP)
+			return 1;
+	return c->neednet;
 }
 
 int step_network(struct boot *b)
@@ -47,6 +61,8 @@ int step_network(struct boot *b)
 		ips[i] = c->ip[i];
 	if (!n)
 		ips[n++] = "dhcp"; /* rd.neednet=1 without ip=: dracut's default */
+	if (waits(c, ips, n))
+		crng_seed(b); /* the wait is idle time: the CRNG is seeded in it */
 	r = netcfg_run(&o, ips, n, &res);
 	renewals(&res, &o.say);
 	snprintf(detail, sizeof(detail), "%d configured, %d not", res.n, r > 0 ? r : r < 0 ? n : 0);

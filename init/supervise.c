@@ -409,12 +409,15 @@ static void power_watch(struct boot *b)
 static void late_start(struct boot *b)
 {
 	sigset_t none;
-	int p[2], e;
+	int p[2], e, seed;
 	pid_t pid;
 
-	if (!b->late_modules)
+	if (!b->late_modules) {
+		crng_seed(b);
 		return;
+	}
 	if (b->m->fork && pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0) {
+		seed = crng_claim(b); /* the helper waits for the CRNG after its modules */
 		if ((pid = b->m->fork()) == 0) {
 			close(p[0]);
 			fcntl(p[1], F_SETFL, 0);
@@ -423,6 +426,10 @@ static void late_start(struct boot *b)
 			setpriority(PRIO_PROCESS, 0, POLICY_LATE_NICE);
 			timeline_to(p[1]);
 			modules_late(b);
+			if (seed) {
+				close(p[1]); /* its end for the init: the power buttons are watched now */
+				crng_wait();
+			}
 			_exit(0);
 		}
 		e = errno;
