@@ -19,6 +19,7 @@
 #define POLICY_MAX_NAMESERVERS  3     /* the resolver reads three (glibc MAXNS) */
 #define POLICY_MAX_POWER_BUTTONS 4
 #define POLICY_COLDPLUG_PASSES  16    /* coldplug passes before giving up (a bus per pass) */
+#define POLICY_COLDPLUG_JOBS    4     /* a pass's drivers load in up to one process per CPU, this many at most */
 #define POLICY_TMPFILES_FILES   64    /* tmpfiles.d files read at boot */
 #define POLICY_TMPFILES_MAX     16384 /* bytes of one tmpfiles.d file */
 #define POLICY_MAX_LIMITS       16    /* minboot.limit.* (one per resource) */

@@ -6,6 +6,7 @@
  * Every failure is logged with its reason and the boot goes on: a missing driver shows up as a
  * missing device later, with a clearer message there. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -136,6 +137,34 @@ int modules_late(struct boot *b)
 	return r;
 }
 
+/* Coldplug's helpers (one per CPU): their timeline marks come through a pipe. */
+static int marks[2] = { -1, -1 };
+
+static void forked(void *arg)
+{
+	(void)arg;
+	close(marks[0]);
+	fcntl(marks[1], F_SETFL, 0);
+	timeline_to(marks[1]);
+}
+
+static void joined(void *arg)
+{
+	(void)arg;
+	timeline_take(marks[0]);
+}
+
+static void parallel(struct mod_ctx *c, const struct machine *m)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 2 || !m->fork || pipe2(marks, O_CLOEXEC | O_NONBLOCK) < 0)
+		return;
+	c->jobs = n < POLICY_COLDPLUG_JOBS ? (int)n : POLICY_COLDPLUG_JOBS;
+	c->forked = forked;
+	c->joined = joined;
+}
+
 int step_modules(struct boot *b)
 {
 	long t0 = uptime_ms(b), t1;
@@ -155,8 +184,14 @@ int step_modules(struct boot *b)
 	loaded = mods.nloaded;
 	t1 = uptime_ms(b);
 	mods.only = policy_early_modules;
+	parallel(&mods, b->m);
 	if (!b->cfg.no_coldplug)
 		passes = mod_coldplug(&mods, MOD_ONLY, POLICY_COLDPLUG_PASSES, &nalias);
+	if (mods.jobs) {
+		close(marks[0]);
+		close(marks[1]);
+		mods.jobs = 0;
+	}
 	b->late_modules = mods.nskipped;
 	if (passes < 0)
 		err("coldplug: %s", strerror(-passes));
@@ -166,8 +201,8 @@ int step_modules(struct boot *b)
 		b->uevent_fd = -1;
 	timeline_mark("modules", NULL);
 	info("modules: %d from modules-load in %ld ms; coldplug: %d loaded, %d modaliases, %d passes "
-	     "in %ld ms; %d failed", loaded, t1 - t0, mods.nloaded - loaded, nalias, passes,
-	     uptime_ms(b) - t1, mods.nfailed);
+	     "in %ld ms (%d helper processes); %d failed", loaded, t1 - t0, mods.nloaded - loaded, nalias, passes,
+	     uptime_ms(b) - t1, mods.nhelpers, mods.nfailed);
 	mod_ctx_close(&mods);
 	return 0;
 }

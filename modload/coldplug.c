@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "modload/internal.h"
@@ -170,6 +171,135 @@ static int dev_cmp(const void *a, const void *b)
 	return strcmp(((const struct dev *)a)->path, ((const struct dev *)b)->path);
 }
 
+/* ---- a pass's drivers in parallel (ctx->jobs) ---- */
+
+/* The classes whose drivers load in one process, in path order: the kernel names the devices
+ * of a class (eth0, eth1; sda, sdb) in the order their drivers probe them. */
+static const char *const classes[] = {
+	"drivers/net/",
+	"drivers/ata/ drivers/scsi/ drivers/block/ drivers/nvme/ drivers/mmc/ drivers/usb/storage/",
+};
+#define NCLASSES (int)(sizeof(classes) / sizeof(classes[0]))
+
+struct plan {
+	int would;               /* steps a dry run showed: modules this alias would insert */
+	const char *last;        /* the last one's path (the alias's own module) */
+	char last_buf[PATH_MAX];
+};
+
+static void plan_show(void *arg, const struct mod_step *s)
+{
+	struct plan *p = arg;
+
+	p->would++;
+	snprintf(p->last_buf, sizeof(p->last_buf), "%s", s->path ? s->path : "");
+	p->last = p->last_buf;
+}
+
+/* What a helper reports back: its counts and the modules it inserted (by index). */
+struct shared {
+	int nloaded, nfailed, nskipped;
+	unsigned char loaded[];
+};
+
+/* The aliases of this pass that would insert something, grouped (a class's in one group, the
+ * others one group each) and the groups spread over up to c->jobs helpers; the rest probed
+ * here.  0, or -errno when nothing was started (the caller then probes them all here). */
+static int load_parallel(struct mod_ctx *c, struct found *w, int flags)
+{
+	void (*show)(void *, const struct mod_step *) = c->show;
+	void *arg = c->arg;
+	int n = w->n - w->first_new, i, j, k, ngroups = 0, nkids, skipped = c->nskipped;
+	int *group = calloc((size_t)n + 1, sizeof(int)), pids[16];
+	int class_group[NCLASSES];
+	struct plan pl;
+	struct shared *sh = NULL;
+	size_t shsize = 0, stride;
+
+	if (!group)
+		return -ENOMEM;
+	for (k = 0; k < NCLASSES; k++)
+		class_group[k] = -1;
+	c->show = plan_show;
+	c->arg = &pl;
+	for (i = 0; i < n; i++) { /* group[i]: -1 = nothing to insert */
+		memset(&pl, 0, sizeof(pl));
+		mod_probe(c, w->v[w->first_new + i].alias, NULL, flags | MOD_DRY_RUN);
+		group[i] = -1;
+		if (!pl.would)
+			continue;
+		for (k = 0; k < NCLASSES && !mod_path_in(classes[k], pl.last); k++)
+			;
+		if (k < NCLASSES && class_group[k] >= 0)
+			group[i] = class_group[k];
+		else if ((group[i] = ngroups++), k < NCLASSES)
+			class_group[k] = group[i];
+	}
+	c->show = show;
+	c->arg = arg;
+	c->nskipped = skipped; /* the dry run counted them; the probes below count them again */
+	nkids = ngroups < c->jobs ? ngroups : c->jobs;
+	if (nkids > (int)(sizeof(pids) / sizeof(pids[0])))
+		nkids = (int)(sizeof(pids) / sizeof(pids[0]));
+	if (nkids < 2) {
+		free(group);
+		return -EAGAIN; /* one group or none: nothing to overlap */
+	}
+	stride = (sizeof(*sh) + (size_t)c->db.nmods + 7) & ~(size_t)7;
+	shsize = stride * (size_t)nkids;
+	sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		free(group);
+		return -errno;
+	}
+	for (k = 0; k < nkids; k++) {
+		struct shared *mine = (struct shared *)((char *)sh + (size_t)k * stride);
+
+		pids[k] = c->ops->fork();
+		if (pids[k] == 0) {
+			int before = c->nloaded, failed = c->nfailed;
+
+			skipped = c->nskipped;
+			if (c->forked)
+				c->forked(c->arg);
+			for (i = 0; i < n; i++)
+				if (group[i] >= 0 && group[i] % nkids == k)
+					mod_probe(c, w->v[w->first_new + i].alias, NULL, flags);
+			mine->nloaded = c->nloaded - before;
+			mine->nfailed = c->nfailed - failed;
+			mine->nskipped = c->nskipped - skipped;
+			for (j = 0; j < c->db.nmods; j++)
+				mine->loaded[j] = c->db.mods[j].loaded;
+			_exit(0);
+		}
+		c->nhelpers += pids[k] > 0;
+		if (pids[k] < 0) /* this helper's share loads here, after the others have started */
+			for (i = 0; i < n; i++)
+				if (group[i] >= 0 && group[i] % nkids == k)
+					mod_probe(c, w->v[w->first_new + i].alias, NULL, flags);
+	}
+	for (i = 0; i < n; i++) /* the aliases that insert nothing (blacklisted, skipped, loaded) */
+		if (group[i] < 0)
+			mod_probe(c, w->v[w->first_new + i].alias, NULL, flags);
+	for (k = 0; k < nkids; k++) {
+		struct shared *mine = (struct shared *)((char *)sh + (size_t)k * stride);
+		int st;
+
+		if (pids[k] <= 0 || c->ops->waitpid(pids[k], &st) < 0)
+			continue;
+		c->nloaded += mine->nloaded;
+		c->nfailed += mine->nfailed;
+		c->nskipped += mine->nskipped;
+		for (j = 0; j < c->db.nmods; j++)
+			c->db.mods[j].loaded |= mine->loaded[j];
+	}
+	if (c->joined)
+		c->joined(c->arg);
+	munmap(sh, shsize);
+	free(group);
+	return 0;
+}
+
 int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias)
 {
 	struct found w = { 0 };
@@ -187,8 +317,9 @@ int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias)
 		if (c->pass_done)
 			c->pass_done(c->arg, pass, w.n - w.first_new, scanned);
 		qsort(w.v + w.first_new, (size_t)(w.n - w.first_new), sizeof(*w.v), dev_cmp);
-		for (i = w.first_new; i < w.n; i++)
-			mod_probe(c, w.v[i].alias, NULL, flags | MOD_BLACKLIST); /* failures go to notice */
+		if (c->jobs < 2 || !c->ops->fork || !c->ops->waitpid || load_parallel(c, &w, flags | MOD_BLACKLIST) < 0)
+			for (i = w.first_new; i < w.n; i++)
+				mod_probe(c, w.v[i].alias, NULL, flags | MOD_BLACKLIST); /* failures go to notice */
 		if (c->nloaded == before)
 			break;
 	}

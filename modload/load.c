@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <linux/netlink.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -64,7 +65,22 @@ static int sys_uevent_recv(int fd, char *buf, int len)
 	}
 }
 
-const struct mod_ops mod_sys_ops = { sys_finit, sys_init, sys_uevent_open, sys_uevent_recv };
+static int sys_fork(void)
+{
+	pid_t pid = fork();
+
+	return pid < 0 ? -errno : (int)pid;
+}
+
+static int sys_waitpid(int pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+const struct mod_ops mod_sys_ops = { sys_finit, sys_init, sys_uevent_open, sys_uevent_recv, sys_fork, sys_waitpid };
 
 /* /sys/module/compression came with MODULE_INIT_COMPRESSED_FILE (Linux 6.4, and only with
  * CONFIG_MODULE_DECOMPRESS); Debian's 6.1 has neither, so gzip is inflated here. */

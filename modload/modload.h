@@ -174,6 +174,10 @@ struct mod_ops {
 	int (*init_module)(const void *image, unsigned long len, const char *params);
 	int (*uevent_open)(void);
 	int (*uevent_recv)(int fd, char *buf, int len);
+	/* fork(2) and waitpid(pid, status, 0) for coldplug's helper processes (ctx->jobs); NULL:
+	 * none, every module loads in the calling process */
+	int (*fork)(void);
+	int (*waitpid)(int pid, int *status);
 };
 extern const struct mod_ops mod_sys_ops;
 
@@ -217,6 +221,15 @@ struct mod_ctx {
 	 * may load) */
 	const char *only;
 	int nskipped;
+	/* Coldplug: where more than one of a pass's drivers is to load, they load in up to jobs
+	 * processes at once (ops->fork), as udev's workers do; the drivers of one class (NICs,
+	 * disks: the kernel names their devices in probe order) stay in one process, in path
+	 * order.  <= 1: every one in this process.  forked(arg) runs in each helper first, joined(arg)
+	 * in this process once they have all ended (both may be NULL). */
+	int jobs;
+	int nhelpers;            /* the helper processes coldplug started */
+	void (*forked)(void *arg);
+	void (*joined)(void *arg);
 	char why[256];           /* the last failure in words ("corrupt gzip data: ...") */
 };
 

@@ -88,6 +88,15 @@ check "modload-qemu: the virtio-rng device gets virtio_rng" sh -c "echo '$(mods)
 check "modload-qemu: the kernel's hardware RNG is virtio's" has "$out" "^RNG virtio_rng"
 check "modload-qemu: the CRNG is seeded within a second of the payload's start" has "$out" "^ENTROPY 256"
 
+# Two vCPUs: a pass's drivers load in helper processes, one per class (e1000 apart from the
+# virtio-rng device's virtio_pci), and the boot ends as on one
+boot smp e1000 "ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off" "-- -smp 2"
+check "modload-qemu: -smp 2: coldplug loads e1000 and virtio_pci in two helper processes" sh -c \
+	"echo '$(mods)' | grep -q ' e1000 ' && echo '$(mods)' | grep -q ' virtio_pci ' &&
+	 grep -q 'minboot: modules:.*(2 helper processes)' '$out' && [ $rc = 0 ]"
+check "modload-qemu: -smp 2: the NIC's link is up, its address set" has "$out" "eth0: 10.0.2.15/24 via 10.0.2.2"
+check "modload-qemu: one vCPU: no helper processes" has "$TMPROOT/e1000.out" "minboot: modules:.*(0 helper processes)"
+
 boot virtio virtio-net-pci ""
 m=$(mods)
 check "modload-qemu: virtio machine loads virtio_pci and virtio_net" \

@@ -343,7 +343,7 @@ static int f_init_module(const void *img, unsigned long len, const char *params)
 	return 0;
 }
 
-static const struct mod_ops f_mod_ops = { f_finit, f_init_module, NULL, NULL };
+static const struct mod_ops f_mod_ops = { f_finit, f_init_module, NULL, NULL, NULL, NULL };
 
 static const struct machine fake = {
 	.root = root, .mount = f_mount, .umount2 = f_umount2, .statfs = f_statfs, .reboot = f_reboot,

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -90,7 +92,7 @@ static int rec_init(const void *img, unsigned long len, const char *params)
 	return 0;
 }
 
-static const struct mod_ops rec_ops = { rec_finit, rec_init, NULL, NULL };
+static const struct mod_ops rec_ops = { rec_finit, rec_init, NULL, NULL, NULL, NULL };
 
 static void show(void *arg, const struct mod_step *s)
 {
@@ -365,7 +367,7 @@ static void pass_seen(void *arg, int pass, int found, int from_sysfs)
 
 static void coldplug_uevents(void)
 {
-	static const struct mod_ops ev_ops = { rec_finit, rec_init, fake_uevent_open, fake_uevent_recv };
+	static const struct mod_ops ev_ops = { rec_finit, rec_init, fake_uevent_open, fake_uevent_recv, NULL, NULL };
 	static const char *const msgs[] = {
 		"remove@/devices/x\0ACTION=remove\0DEVPATH=/devices/x\0MODALIAS=pci:v0000AAAAd00000001sv0sd0bc00sc00i00\0",
 		"add@/devices/n\0ACTION=add\0DEVPATH=/devices/n\0SUBSYSTEM=net\0",
@@ -714,6 +716,128 @@ static void resolve_fanout_bounded(void)
 	CHECK(uc.db.mods[mod_db_find(&uc.db, "f299x")].keep);
 }
 
+/* Coldplug with ctx->jobs = 2: the NIC drivers (drivers/net, one with a dependency) load in one
+ * helper process in path order, the other driver in a second; the counts and the loaded flags
+ * come back to the caller, forked runs in each helper and joined once here.  With jobs = 1
+ * everything loads in this process. */
+static char par_log[600];
+static int njoined;
+
+static void par_note(const char *what)
+{
+	char line[128];
+	int fd = open(par_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	snprintf(line, sizeof(line), "%d %s\n", (int)getpid(), what);
+	CHECK(fd >= 0 && write(fd, line, strlen(line)) == (ssize_t)strlen(line));
+	close(fd);
+}
+
+static int par_finit(int fd, const char *params, int flags)
+{
+	char path[64], target[512];
+	ssize_t n;
+
+	(void)params, (void)flags;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	par_note(strrchr(target, '/') + 1);
+	return 0;
+}
+
+static int par_fork(void)
+{
+	return (int)fork();
+}
+
+static int par_waitpid(int pid, int *status)
+{
+	return waitpid(pid, status, 0) == pid ? 0 : -errno;
+}
+
+static void par_forked(void *arg)
+{
+	(void)arg;
+	par_note("forked");
+}
+
+static void par_joined(void *arg)
+{
+	(void)arg;
+	njoined++;
+}
+
+/* The pid of the line naming what in the log, and that line's number (-1: none). */
+static int par_line(const char *log, const char *what, int *pid)
+{
+	char name[64];
+	int i = 0, p, n;
+
+	for (; sscanf(log, "%d %63s%n", &p, name, &n) == 2; log += n, i++)
+		if (!strcmp(name, what)) {
+			*pid = p;
+			return i;
+		}
+	return -1;
+}
+
+static void coldplug_parallel(void)
+{
+	static const struct mod_ops par_ops = { par_finit, rec_init, NULL, NULL, par_fork, par_waitpid };
+	char log[1024] = "", pdir[600];
+	int n1 = 0, n2 = 0, sh = 0, o = 0, passes, jobs;
+	FILE *f;
+
+	snprintf(par_log, sizeof(par_log), "%s/par.log", root);
+	PUT("lib/modules/p1/modules.dep", "kernel/drivers/net/n1.ko:\nkernel/drivers/net/n2.ko: kernel/drivers/net/shared.ko\n"
+	    "kernel/drivers/net/shared.ko:\nkernel/drivers/other/o.ko:\n");
+	PUT("lib/modules/p1/modules.alias", "alias pci:v0000AA01d* n1\nalias pci:v0000AA02d* n2\nalias pci:v0000AA03d* o\n");
+	PUT("lib/modules/p1/kernel/drivers/net/n1.ko", "1");
+	PUT("lib/modules/p1/kernel/drivers/net/n2.ko", "2");
+	PUT("lib/modules/p1/kernel/drivers/net/shared.ko", "S");
+	PUT("lib/modules/p1/kernel/drivers/other/o.ko", "O");
+	put_dev("pci", "pci0000:00/0000:00:0a.0", "pci:v0000AA01d00000001sv0sd0bc00sc00i00\n");
+	put_dev("pci", "pci0000:00/0000:00:0b.0", "pci:v0000AA02d00000001sv0sd0bc00sc00i00\n");
+	put_dev("pci", "pci0000:00/0000:00:0c.0", "pci:v0000AA03d00000001sv0sd0bc00sc00i00\n");
+	snprintf(pdir, sizeof(pdir), "%s/lib/modules/p1", root);
+	for (jobs = 2; jobs >= 1; jobs--) {
+		unlink(par_log);
+		njoined = 0;
+		mod_ctx_close(&c);
+		CHECK_INT(mod_ctx_open(&c, root, pdir), 0);
+		c.ops = &par_ops;
+		c.jobs = jobs;
+		c.forked = par_forked;
+		c.joined = par_joined;
+		passes = mod_coldplug(&c, 0, 8, NULL);
+		CHECK_INT(passes, 2);
+		CHECK_INT(c.nloaded, 4);
+		CHECK(c.db.mods[mod_db_find(&c.db, "n2")].loaded && c.db.mods[mod_db_find(&c.db, "o")].loaded);
+		f = fopen(par_log, "r");
+		CHECK(f && fread(log, 1, sizeof(log) - 1, f) > 0);
+		if (f)
+			fclose(f);
+		int l1 = par_line(log, "n1.ko", &n1), ls = par_line(log, "shared.ko", &sh), l2 = par_line(log, "n2.ko", &n2);
+
+		CHECK(l1 >= 0 && ls > l1 && l2 > ls); /* one class: in path order, a dependency first */
+		CHECK(par_line(log, "o.ko", &o) >= 0);
+		CHECK(n1 == sh && n1 == n2);
+		if (jobs == 2) {
+			CHECK(n1 != o && n1 != (int)getpid() && o != (int)getpid());
+			CHECK_INT(njoined, 1);
+			CHECK_INT(c.nhelpers, 2);
+			CHECK(strstr(log, "forked") != NULL);
+		} else {
+			CHECK(n1 == o && n1 == (int)getpid());
+			CHECK_INT(njoined, 0);
+		}
+		memset(log, 0, sizeof(log));
+	}
+	c.jobs = 0;
+	c.forked = c.joined = NULL;
+}
+
 int main(void)
 {
 	make_tree();
@@ -726,6 +850,7 @@ int main(void)
 	RUN("modload", modinfo_scan);
 	RUN("modload", coldplug_passes);
 	RUN("modload", coldplug_uevents);
+	RUN("modload", coldplug_parallel);
 	RUN("modload", uevent_messages);
 	RUN("modload", corrupt_elf_is_refused);
 	RUN("modload", conf_parse_lines);
