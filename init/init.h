@@ -102,7 +102,6 @@ int exit_status_of(int wait_status);      /* the shell's convention: 128+N for s
 int power_buttons_open(const struct machine *m, int *fds, int max); /* how many were found */
 int power_button_pressed(int fd);
 int reap_children(struct boot *b);        /* 1 when no child is left */
-void payload_signal(struct boot *b, int sig); /* to its process group and to itself */
 void describe_status(int status, char *buf, size_t len);
 long uptime_ms(const struct boot *b);
 

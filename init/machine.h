@@ -56,6 +56,7 @@ struct machine {
 	void (*sync)(void);
 	pid_t (*spawn)(const struct spawn *s);   /* the child's pid, or -errno */
 	int (*kill)(pid_t pid, int sig);
+	pid_t (*getpgid)(pid_t pid);             /* its process group, or -1 */
 	pid_t (*reap)(int *status);              /* waitpid(-1, status, WNOHANG) */
 	/* fork(2): a helper process running the init's own code (the late modules); NULL when the
 	 * machine has none, and the init does that work itself */

@@ -62,8 +62,13 @@ void payload_kill(struct boot *b, int sig, int final)
 
 	if (b->payload.pid <= 0 || (k == KILL_NONE && !final))
 		return;
-	if (k == KILL_CONTROL_GROUP || (k == KILL_MIXED && final))
+	/* Its whole process group (its helpers), and the payload itself only when it has left that
+	 * group: a second signal would run its handler twice (a shell's trap, node's process.on). */
+	if (k == KILL_CONTROL_GROUP || (k == KILL_MIXED && final)) {
 		b->m->kill(-b->payload.pid, sig);
+		if (b->m->getpgid && b->m->getpgid(b->payload.pid) == b->payload.pid)
+			return;
+	}
 	b->m->kill(b->payload.pid, sig);
 }
 
@@ -390,7 +395,9 @@ int supervise_signal(struct boot *b, int sig)
 }
 
 /* The power buttons the drivers loaded so far made, once: a press is seen from the mark on.  Looked
- * for at the start, after hotplug events and at the late helper's end, until one is found. */
+ * for at the start, at the late helper's end and after hotplug events once it has ended, until one
+ * is found.  Never while the helper loads: the button's input device (and its uevent) comes before
+ * its driver has installed the ACPI event handler, and a press before that is lost. */
 static void power_watch(struct boot *b)
 {
 	char n[16];
@@ -505,7 +512,8 @@ int step_supervise(struct boot *b)
 				late_events(b);
 			} else if (pfd[i].fd == b->uevent_fd) {
 				hotplug_events(b); /* evdev, say, for the button the helper's driver made */
-				power_watch(b);
+				if (sv.late_fd < 0)
+					power_watch(b);
 			} else if (power_button_pressed(pfd[i].fd)) {
 				info("power button pressed: shutting down");
 				b->shutdown_reason = "power button";

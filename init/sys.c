@@ -254,6 +254,7 @@ const struct machine machine_sys = {
 	.sync = sync,
 	.spawn = sys_spawn,
 	.kill = kill,
+	.getpgid = getpgid,
 	.reap = sys_reap,
 	.fork = fork,
 	.chdir = chdir,

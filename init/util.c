@@ -119,14 +119,6 @@ void describe_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "stopped (wait status 0x%x)", status);
 }
 
-/* The payload's whole process group first (its helpers), then the payload itself, in case it
- * left its group. */
-void payload_signal(struct boot *b, int sig)
-{
-	b->m->kill(-b->payload.pid, sig);
-	b->m->kill(b->payload.pid, sig);
-}
-
 /* Reap every child that has exited; note the payload's status when it is among them. */
 int reap_children(struct boot *b)
 {

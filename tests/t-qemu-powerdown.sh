@@ -7,7 +7,9 @@
 # the payload reports, which is not a loss.  The payload is busy (a shell loop appending lines
 # as fast as it can): the button's drivers, which load after its start at a low priority, are
 # in within a bounded time all the same.  Then an idle payload: the drivers load after its start,
-# the init's "power button watched" mark comes after them, and a press from then on is seen.
+# the init's "power button watched" mark comes after them (after the button's driver has installed
+# its ACPI event handler, which it does after making the input device), and a press from then on
+# is seen.
 . tests/lib.sh
 [ -f "$KERNEL_DIR/vmlinuz" ] || { fail "powerdown: no kernel (make kernel)"; exit 1; }
 BB=$(command -v busybox) || { fail "powerdown: busybox-static missing"; exit 1; }
@@ -44,7 +46,7 @@ check "powerdown: the payload writes to the fstab disk" has "$out" "WROTE 400"
 check "powerdown: beside a busy payload the init watches the button (within 120 s)" has "$out" "power button watched"
 grep -E 'payload start|late modules|power button watched|now at the payload' "$out" | sed 's/^/  /'
 t0=$(date +%s%N)
-qemu-scripts/qmp "$sock" system_powerdown
+check "powerdown: QEMU ran system_powerdown (QMP)" qemu-scripts/qmp "$sock" system_powerdown
 wait $qemu; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "powerdown: the init saw the power button" has "$out" "power button pressed"
@@ -53,15 +55,25 @@ check "powerdown: the VM powered off by itself with status 0 (got $rc)" test "$r
 echo "  power button -> QEMU exit: $ms ms (TCG)"
 check "powerdown: e2fsck -fn finds the disk clean" sh -c "e2fsck -fn '$disk' > '$TMPROOT/fsck' 2>&1 || { cat '$TMPROOT/fsck'; false; }"
 debugfs -R "cat /log" "$disk" > "$TMPROOT/log" 2>/dev/null
-last=$(sed -n 's/^STOPPED after line \([0-9]*\).*/\1/p' "$out" | tr -d '\r')
+last=$(sed -n 's/^STOPPED after line \([0-9]*\).*/\1/p' "$out" | tr -d '\r' | head -n 1)
+check "powerdown: the payload's SIGTERM handler ran once (one signal, to its process group)" \
+	test "$(grep -c '^STOPPED after line' "$out")" = 1
 lines=$(grep -c '^line ' "$TMPROOT/log")
 upto=$(( ${last:-0} + 1 ))
 check "powerdown: no line lost ($lines lines on disk, the payload wrote $last)" sh -c "[ -n '$last' ] && [ '$lines' -ge '$last' ] && [ '$lines' -le '$upto' ] && tail -n 1 '$TMPROOT/log' | grep -qx 'stop $last' && awk '/^line /{ if (\$2 != NR) exit 1 }' '$TMPROOT/log'" || tail -n 3 "$TMPROOT/log"
 
 # An idle payload: the drivers (button, evdev) load after its start, off the critical path, and
 # the init watches the button once they are in.
+# Until the init's mark the payload keeps the CPU busy (the helper, at a low priority, is then
+# preempted wherever it is), and at the mark it reads the kernel's state of the ACPI power button
+# event: its handler must be in ("enabled"), or a press from then on would be lost.
 cat > "$TMPROOT/idle.sh" <<'S'
 trap 'echo "IDLE STOPPED"; exit 0' TERM
+( while :; do :; done ) &
+spin=$!
+while ! /bin/busybox grep -q "power button watched" /run/minboot/timeline; do :; done
+echo "ACPI power button at the mark: $(/bin/busybox cat /sys/firmware/acpi/interrupts/ff_pwr_btn)"
+kill $spin
 echo IDLE READY
 while :; do /bin/busybox sleep 1; done
 S
@@ -75,7 +87,9 @@ qemu=$!
 i=0
 while [ $i -lt 1200 ] && ! { grep -q "IDLE READY" "$out" && grep -q "power button watched" "$out"; }; do sleep 0.1; i=$((i + 1)); done
 check "powerdown: the idle payload started" has "$out" "IDLE READY"
-qemu-scripts/qmp "$sock" system_powerdown
+check "powerdown: when the init watches the button, the kernel's ACPI power button event is enabled" \
+	has "$out" "^ACPI power button at the mark: .* enabled"
+check "powerdown: QEMU ran system_powerdown (QMP)" qemu-scripts/qmp "$sock" system_powerdown
 wait $qemu; rc=$?
 # after the payload's start: a line matching $1 (the helper's and PID 1's marks are printed as
 # they come, so a module's mark may follow the button's "watched")

@@ -44,6 +44,7 @@ static struct proc {
 	int status, reaped;
 	long term_ms;           /* SIGTERM ends it after this long; -1: ignores SIGTERM */
 	int term_status;        /* its wait status when SIGTERM ends it */
+	pid_t pgid;             /* 0: its own process group (it leads it) */
 } procs[16];
 static int nprocs;
 
@@ -192,6 +193,16 @@ static int f_kill(pid_t pid, int sig)
 	return any ? 0 : (errno = ESRCH, -1);
 }
 
+static pid_t f_getpgid(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < nprocs; i++)
+		if (procs[i].pid == pid && !procs[i].reaped)
+			return procs[i].pgid ? procs[i].pgid : pid;
+	return errno = ESRCH, -1;
+}
+
 static pid_t f_reap(int *status)
 {
 	int i, alive = 0;
@@ -269,11 +280,11 @@ static pid_t f_spawn(const struct spawn *s)
 		for (i = 0; s->argv[i + 1]; i++)
 			;
 		cmd_env = s->envp;
-		procs[nprocs] = (struct proc){ 100 + nprocs, now + 10, atoi(s->argv[i]) << 8, 0, 5, SIGTERM };
+		procs[nprocs] = (struct proc){ 100 + nprocs, now + 10, atoi(s->argv[i]) << 8, 0, 5, SIGTERM, 0 };
 		return 100 + nprocs++;
 	}
 	spawn_env = s->envp;
-	procs[nprocs] = (struct proc){ 100 + nprocs, payload_exit_at, payload_status, 0, payload_term_ms, payload_term_status };
+	procs[nprocs] = (struct proc){ 100 + nprocs, payload_exit_at, payload_status, 0, payload_term_ms, payload_term_status, 0 };
 	return 100 + nprocs++;
 }
 
@@ -347,7 +358,7 @@ static const struct mod_ops f_mod_ops = { f_finit, f_init_module, NULL, NULL, NU
 
 static const struct machine fake = {
 	.root = root, .mount = f_mount, .umount2 = f_umount2, .statfs = f_statfs, .reboot = f_reboot,
-	.sync = f_sync, .spawn = f_spawn, .kill = f_kill, .reap = f_reap, .chdir = f_chdir,
+	.sync = f_sync, .spawn = f_spawn, .kill = f_kill, .getpgid = f_getpgid, .reap = f_reap, .chdir = f_chdir,
 	.chroot = f_chroot, .execv = f_execv, .sethostname = f_sethostname, .port_out = f_port_out,
 	.modules = &f_mod_ops, .netlink = &fnl_ops, .now_ms = f_now_ms, .sleep_ms = f_sleep_ms,
 	.wait_signal = f_wait_signal, .console = f_console,
@@ -801,11 +812,11 @@ static void shutdown_order(void)
 	b.cfg.stop_timeout_ms = 1000;
 	payload_term_ms = 200;                 /* the payload stops 200 ms after SIGTERM */
 	start_payload();
-	procs[nprocs++] = (struct proc){ 101, -1, 0, 0, -1, 0 }; /* a helper that ignores SIGTERM */
+	procs[nprocs++] = (struct proc){ 101, -1, 0, 0, -1, 0, 0 }; /* a helper that ignores SIGTERM */
 	t0 = now;
 	step_shutdown(&b);
 	CHECK_STR(calls,
-		  "kill -100 TERM\n" "kill 100 TERM\n"     /* the payload first, alone */
+		  "kill -100 TERM\n"                      /* the payload's group first, alone */
 		  "kill -1 TERM\n"                         /* then everything */
 		  "kill -1 KILL\n"                         /* after the grace */
 		  "sync\n"
@@ -821,6 +832,24 @@ static void shutdown_order(void)
 	CHECK(has(console, "exit status 0")); /* stopped by our own SIGTERM: a clean stop */
 }
 
+/* One signal per process, as systemd's KillMode=: the payload's group (which holds the payload),
+ * and the payload itself only when it has left that group; KillMode=process, the payload alone. */
+static void payload_signalled_once(void)
+{
+	fresh();
+	start_payload();
+	payload_kill(&b, SIGTERM, 0);
+	CHECK_STR(calls, "kill -100 TERM\n");
+	calls[0] = '\0';
+	procs[nprocs - 1].pgid = 7; /* it left its group (setsid, setpgid) */
+	payload_kill(&b, SIGTERM, 0);
+	CHECK_STR(calls, "kill -100 TERM\nkill 100 TERM\n");
+	calls[0] = '\0';
+	b.cfg.kill_mode = KILL_PROCESS;
+	payload_kill(&b, SIGTERM, 0);
+	CHECK_STR(calls, "kill 100 TERM\n");
+}
+
 static void shutdown_payload_ignores_term(void)
 {
 	fresh();
@@ -830,7 +859,7 @@ static void shutdown_payload_ignores_term(void)
 	payload_term_ms = -1;
 	start_payload();
 	step_shutdown(&b);
-	CHECK_STR(calls, "kill -100 TERM\nkill 100 TERM\nkill -1 TERM\nkill -1 KILL\nsync\nsync\n"
+	CHECK_STR(calls, "kill -100 TERM\nkill -1 TERM\nkill -1 KILL\nsync\nsync\n"
 			 "port 0xf4 9\nreboot AUTOBOOT\n");
 	CHECK(has(console, "payload did not stop within 500 ms: killing it"));
 	CHECK(has(console, "exit status 137")); /* 128 + SIGKILL */
@@ -1081,11 +1110,11 @@ static void service_watchdog_abort_then_kill(void)
 	CHECK_INT(run_for(499), 0);
 	CHECK_STR(calls, "");
 	CHECK_INT(run_for(2), 0);              /* 500 ms without WATCHDOG=1: SIGABRT, as systemd */
-	CHECK_STR(calls, "kill -100 ABRT\nkill 100 ABRT\n");
+	CHECK_STR(calls, "kill -100 ABRT\n"); /* its group, which holds it: one signal each */
 	CHECK(has(console, "payload missed its watchdog (500 ms): sending SIGABRT"));
 	calls[0] = '\0';
 	CHECK_INT(run_for(1000), 0);           /* then SIGKILL after the stop timeout */
-	CHECK_STR(calls, "kill -100 KILL\nkill 100 KILL\n");
+	CHECK_STR(calls, "kill -100 KILL\n");
 	CHECK(has(console, "payload killed by signal 9"));
 	CHECK(has(console, "restarting the payload in 100 ms")); /* a watchdog end is a failure */
 	calls[0] = '\0';
@@ -1144,7 +1173,7 @@ static void service_mainpid_and_reloading(void)
 	char path[512], text[512] = "";
 
 	boot_payload("minboot.payload=/bin/app\nminboot.type=notify\nminboot.exec-start-post=/cmd/post 0\n");
-	procs[nprocs++] = (struct proc){ 150, -1, 0, 0, 100, SIGTERM }; /* the daemon it forks */
+	procs[nprocs++] = (struct proc){ 150, -1, 0, 0, 100, SIGTERM, 0 }; /* the daemon it forks */
 	calls[0] = '\0';
 	CHECK_INT(supervise_begin(&b), 0);
 	CHECK_STR(calls, "");                  /* notify: ExecStartPost waits for READY=1 */
@@ -1212,14 +1241,14 @@ static void service_commands_in_order(void)
 	step_shutdown(&b);                     /* ExecStop in order, then KillSignal= */
 	CHECK(has(calls, "spawn /cmd/stop|102|0 cwd=/ uid=1000"));
 	CHECK(has(calls, "spawn /cmd/stop2|0"));
-	CHECK(has(calls, "fds=0 umask=007 limit7=65535:65535 ambient=0x400\nkill -102 Quit\nkill 102 Quit\n"));
+	CHECK(has(calls, "fds=0 umask=007 limit7=65535:65535 ambient=0x400\nkill -102 Quit\n"));
 }
 
 static void service_forking_pidfile(void)
 {
 	boot_payload("minboot.payload=/bin/daemon\nminboot.type=forking\nminboot.pidfile=/run/d.pid\n"
 		     "minboot.start-timeout=1\nminboot.exec-start-post=/cmd/post 0\n");
-	procs[nprocs++] = (struct proc){ 160, -1, 0, 0, 100, SIGTERM };
+	procs[nprocs++] = (struct proc){ 160, -1, 0, 0, 100, SIGTERM, 0 };
 	procs[0].exit_at = now + 50;           /* the first process exits 0 after 50 ms */
 	CHECK_INT(supervise_begin(&b), 0);
 	CHECK_INT(run_for(100), 0);            /* its PID file is not there yet (nginx writes it late) */
@@ -1237,7 +1266,7 @@ static void service_forking_pidfile(void)
 	CHECK_INT(supervise_begin(&b), 0);
 	CHECK_INT(run_for(350), 0);            /* SIGTERM at 200 ms; it ends 100 ms later */
 	CHECK(has(console, "payload did not start within 200 ms: stopping it"));
-	CHECK(has(calls, "kill -100 TERM\nkill 100 TERM\n"));
+	CHECK(has(calls, "kill -100 TERM\n"));
 	CHECK(has(console, "restarting the payload")); /* on-abnormal: a timeout restarts */
 }
 
@@ -1394,6 +1423,7 @@ int main(void)
 	RUN("init-payload", payload_refusals);
 	RUN("init-shutdown", shutdown_order);
 	RUN("init-shutdown", shutdown_payload_ignores_term);
+	RUN("init-shutdown", payload_signalled_once);
 	RUN("init-status", status_port_carries_notify_and_exit);
 	RUN("init-status", status_port_missing_or_not_asked);
 	RUN("init-modules", modules_load_and_blacklist);
