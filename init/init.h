@@ -64,8 +64,10 @@ void boot_run(struct boot *b, const struct machine *m, char **argv);
 /* Helpers the steps share. */
 int boot_fail(struct boot *b, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void hotplug_events(struct boot *b);
-/* The drivers coldplug left for after the payload's start (b->late_modules): how many loaded. */
-int modules_late(struct boot *b);      /* b->uevent_fd readable: load added devices' drivers */
+/* The drivers coldplug left for after the payload's start (b->late_modules): how many loaded.
+ * modules_release: the module step's context, kept for them, closed (once a helper has it). */
+int modules_late(struct boot *b);
+void modules_release(void);
 /* The CRNG's seeding while the boot idles (init/crng.c).  crng_claim: 1 once, when the CRNG is
  * not seeded and the caller is to wait for it in a helper (crng_wait, in that helper: SCHED_IDLE,
  * getrandom); crng_seed: a helper of its own for that, when claimed. */

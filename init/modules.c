@@ -65,12 +65,18 @@ static void load_list(struct mod_ctx *c, const char *names)
 	}
 }
 
+/* The step's context stays open when it left modules for later: the late helper loads those by
+ * name (mods.skipped), without reading the module database or sysfs again. */
+static int kept;
+
 static int ctx_open(struct boot *b)
 {
-	int r = mod_ctx_open(&mods, b->m->root, NULL);
+	int r;
 
+	if (kept)
+		return 0;
+	r = mod_ctx_open(&mods, b->m->root, NULL);
 	mb = b;
-
 	if (r < 0)
 		return r;
 	mods.ops = b->m->modules;
@@ -83,6 +89,18 @@ static int ctx_open(struct boot *b)
 	return 0;
 }
 
+static void ctx_close(void)
+{
+	if (!kept)
+		mod_ctx_close(&mods);
+}
+
+void modules_release(void)
+{
+	kept = 0;
+	mod_ctx_close(&mods);
+}
+
 /* b->load_module: a module by name or alias, later in the boot (a filesystem for fstab or
  * root=).  0, or -errno (-EPERM when blacklisted). */
 static int load_one(struct boot *b, const char *name)
@@ -92,7 +110,7 @@ static int load_one(struct boot *b, const char *name)
 	if (r < 0)
 		return r;
 	r = mod_probe(&mods, name, NULL, MOD_BLACKLIST);
-	mod_ctx_close(&mods);
+	ctx_close();
 	return r == 1 ? -EPERM : r;
 }
 
@@ -119,7 +137,7 @@ void hotplug_events(struct boot *b)
 			mod_probe(&mods, alias, NULL, MOD_BLACKLIST);
 	}
 	if (open)
-		mod_ctx_close(&mods);
+		ctx_close();
 }
 
 int modules_late(struct boot *b)
@@ -128,10 +146,14 @@ int modules_late(struct boot *b)
 	int r = 0;
 
 	if (b->late_modules && ctx_open(b) == 0) {
-		mod_coldplug(&mods, 0, POLICY_COLDPLUG_PASSES, NULL);
-		snprintf(n, sizeof(n), "%d", r = mods.nloaded);
+		r = mods.nloaded; /* a kept context counts the loads since the step (fstab's) */
+		if (kept)
+			mod_coldplug_names(&mods, mods.skipped, 0, POLICY_COLDPLUG_PASSES);
+		else
+			mod_coldplug(&mods, 0, POLICY_COLDPLUG_PASSES, NULL);
+		snprintf(n, sizeof(n), "%d", r = mods.nloaded - r);
 		timeline_mark("late modules", n);
-		mod_ctx_close(&mods);
+		modules_release();
 	}
 	b->late_modules = 0;
 	return r;
@@ -203,6 +225,7 @@ int step_modules(struct boot *b)
 	info("modules: %d from modules-load in %ld ms; coldplug: %d loaded, %d modaliases, %d passes "
 	     "in %ld ms (%d helper processes); %d failed", loaded, t1 - t0, mods.nloaded - loaded, nalias, passes,
 	     uptime_ms(b) - t1, mods.nhelpers, mods.nfailed);
-	mod_ctx_close(&mods);
+	kept = mods.skipped != NULL;
+	ctx_close();
 	return 0;
 }

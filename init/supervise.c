@@ -442,6 +442,7 @@ static void late_start(struct boot *b)
 		e = errno;
 		close(p[1]);
 		if (pid > 0) {
+			modules_release(); /* the helper's copy is its own */
 			sv.late_pid = pid;
 			sv.late_fd = p[0];
 			sv.late_normal_at = uptime_ms(b) + POLICY_LATE_LOW_MS;

@@ -300,15 +300,24 @@ static int load_parallel(struct mod_ctx *c, struct found *w, int flags)
 	return 0;
 }
 
-int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias)
+/* names NULL: the first pass reads sysfs; else it probes those modules. */
+static int coldplug(struct mod_ctx *c, char *names, int flags, int max_passes, int *nalias)
 {
 	struct found w = { 0 };
 	int pass, i, r = 0, fd = c->ops->uevent_open ? c->ops->uevent_open() : -ENOSYS;
+	char *name, *save = NULL;
 
 	for (pass = 1; pass <= max_passes; pass++) {
 		int before = c->nloaded, scanned;
 
 		w.first_new = w.n;
+		if (pass == 1 && names) {
+			for (name = strtok_r(names, " ", &save); name; name = strtok_r(NULL, " ", &save))
+				mod_probe(c, name, NULL, flags | MOD_BLACKLIST);
+			if (c->nloaded == before)
+				break;
+			continue;
+		}
 		scanned = !(fd >= 0 && pass > 1) || (r = drain(c, fd, &w)) > 0;
 		if (scanned)
 			r = scan(&w, c->root);
@@ -316,7 +325,8 @@ int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias)
 			break;
 		if (c->pass_done)
 			c->pass_done(c->arg, pass, w.n - w.first_new, scanned);
-		qsort(w.v + w.first_new, (size_t)(w.n - w.first_new), sizeof(*w.v), dev_cmp);
+		if (w.n > w.first_new)
+			qsort(w.v + w.first_new, (size_t)(w.n - w.first_new), sizeof(*w.v), dev_cmp);
 		if (c->jobs < 2 || !c->ops->fork || !c->ops->waitpid || load_parallel(c, &w, flags | MOD_BLACKLIST) < 0)
 			for (i = w.first_new; i < w.n; i++)
 				mod_probe(c, w.v[i].alias, NULL, flags | MOD_BLACKLIST); /* failures go to notice */
@@ -333,4 +343,16 @@ int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias)
 	}
 	free(w.v);
 	return r < 0 ? r : pass > max_passes ? max_passes : pass;
+}
+
+int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias)
+{
+	return coldplug(c, NULL, flags, max_passes, nalias);
+}
+
+int mod_coldplug_names(struct mod_ctx *c, char *names, int flags, int max_passes)
+{
+	char none[1] = "";
+
+	return coldplug(c, names ? names : none, flags, max_passes, NULL);
 }

@@ -221,6 +221,8 @@ struct mod_ctx {
 	 * may load) */
 	const char *only;
 	int nskipped;
+	char *skipped;           /* the modules those probes named, space-separated (NULL: none),
+				  * for mod_coldplug_names later; mod_ctx_close frees it */
 	/* Coldplug: where more than one of a pass's drivers is to load, they load in up to jobs
 	 * processes at once (ops->fork), as udev's workers do; the drivers of one class (NICs,
 	 * disks: the kernel names their devices in probe order) stay in one process, in path
@@ -269,6 +271,10 @@ int mod_blacklisted(const char *list, const char *name);
  * first read the uevents of the devices added meanwhile (ops->uevent_*), or sysfs again without
  * them.  Returns the number of passes or -errno; *nalias counts the distinct modaliases seen. */
 int mod_coldplug(struct mod_ctx *c, int flags, int max_passes, int *nalias);
+/* The same, with names (space-separated modules: c->skipped of an earlier MOD_ONLY coldplug; the
+ * string is cut up) as the first pass instead of sysfs: the passes after it read the uevents of
+ * the devices those drivers add. */
+int mod_coldplug_names(struct mod_ctx *c, char *names, int flags, int max_passes);
 
 /* One uevent message ("add@/devices/...\0ACTION=add\0DEVPATH=...\0MODALIAS=...\0", len bytes
  * with room for one more): the MODALIAS of an added device (a pointer into msg), or NULL. */

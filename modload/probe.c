@@ -354,6 +354,19 @@ int mod_path_in(const char *list, const char *path)
 	return 0;
 }
 
+/* name added to c->skipped (once per probe: a second probe of a loaded module costs nothing). */
+static int note_skipped(struct mod_ctx *c, const char *name)
+{
+	size_t n = c->skipped ? strlen(c->skipped) : 0, k = strlen(name);
+	char *v = realloc(c->skipped, n + k + 2);
+
+	if (!v)
+		return -ENOMEM;
+	snprintf(v + n, k + 2, "%s%s", n ? " " : "", name);
+	c->skipped = v;
+	return 0;
+}
+
 static int probe_one(struct mod_ctx *c, const struct mod_match *mt, const char *extra, int flags)
 {
 	struct probe p = { 0 };
@@ -377,7 +390,7 @@ static int probe_one(struct mod_ctx *c, const struct mod_match *mt, const char *
 	}
 	if ((flags & MOD_ONLY) && c->only && !p.o[top].builtin && !mod_path_in(c->only, c->db.mods[mt->mod].path)) {
 		c->nskipped++;
-		r = 0;
+		r = flags & MOD_DRY_RUN ? 0 : note_skipped(c, name);
 		goto out;
 	}
 	r = walk(&p, top);
@@ -529,4 +542,6 @@ int mod_ctx_open(struct mod_ctx *c, const char *root, const char *dir)
 void mod_ctx_close(struct mod_ctx *c)
 {
 	mod_db_close(&c->db);
+	free(c->skipped);
+	c->skipped = NULL;
 }

@@ -399,6 +399,38 @@ static void coldplug_uevents(void)
 	c.pass_done = NULL;
 }
 
+/* MOD_ONLY: the modules a coldplug leaves out are named in c->skipped (never from a dry run); mod_coldplug_names loads them later by name, reading sysfs no more: its next pass
+ * reads the uevents. */
+static void coldplug_skipped_then_names(void)
+{
+	static const struct mod_ops ev_ops = { rec_finit, rec_init, fake_uevent_open, fake_uevent_recv, NULL, NULL };
+	int passes;
+
+	open_ctx();
+	c.only = "snd-x.ko";
+	CHECK_INT(mod_probe(&c, "fs-foo", NULL, MOD_ONLY | MOD_DRY_RUN), 0);
+	CHECK(c.skipped == NULL);
+	CHECK_INT(mod_probe(&c, "fs-foo", NULL, MOD_ONLY), 0);
+	CHECK_INT(mod_probe(&c, "b", NULL, MOD_ONLY), 0);
+	CHECK_STR(c.skipped, "b b"); /* once per probe */
+	CHECK_INT(mod_probe(&c, "a", NULL, MOD_ONLY), 0);
+	CHECK_STR(c.skipped, "b b a");
+	CHECK_STR(calls, "");
+	uevents = NULL;
+	sysfs_passes = 0;
+	c.ops = &ev_ops;
+	c.pass_done = pass_seen;
+	passes = mod_coldplug_names(&c, c.skipped, 0, 8);
+	CHECK_INT(passes, 2); /* the names; then the uevents, which add nothing */
+	CHECK_INT(sysfs_passes, 0);
+	CHECK_STR(calls, "finit b.ko [] 0\nfinit pre.ko [] 0\nfinit a.ko [] 0\nfinit post.ko [] 0\n");
+	CHECK_INT(mod_coldplug_names(&c, NULL, 0, 8), 1); /* nothing to load: one pass, no more */
+	c.pass_done = NULL;
+	c.only = NULL;
+	open_ctx();
+	CHECK(c.skipped == NULL); /* closing the context freed them */
+}
+
 static void uevent_messages(void)
 {
 	char add[] = "add@/devices/p/v\0ACTION=add\0DEVPATH=/devices/p/v\0MODALIAS=virtio:d00000002v00001AF4\0";
@@ -850,6 +882,7 @@ int main(void)
 	RUN("modload", modinfo_scan);
 	RUN("modload", coldplug_passes);
 	RUN("modload", coldplug_uevents);
+	RUN("modload", coldplug_skipped_then_names);
 	RUN("modload", coldplug_parallel);
 	RUN("modload", uevent_messages);
 	RUN("modload", corrupt_elf_is_refused);
