@@ -83,4 +83,14 @@ extern const char *const policy_root_fstypes[];
 extern const char policy_early_modules[];
 #define POLICY_NIC_MODULES "drivers/net/"
 
+/* The kernel's CPU-jitter entropy source (crypto/jitterentropy_rng, SP 800-90B), for a machine
+ * with no hardware RNG (QEMU's defaults): the packer adds its modules to an image with a
+ * dynamically linked program (their libraries, OpenSSL's and glibc's arc4random, wait for the
+ * CRNG) unless --no-rng, and the init's CRNG helper loads them in this order (6.1's
+ * jitterentropy_rng asks for sha3-256, which its modinfo does not name), reads
+ * POLICY_JITTER_BYTES from it through AF_ALG's "rng" type and credits them to the CRNG. */
+#define POLICY_JITTER_MODULES "sha3_generic jitterentropy_rng algif_rng"
+#define POLICY_JITTER_RNG     "jitterentropy_rng"
+#define POLICY_JITTER_BYTES   32 /* 256 bits: what seeds the CRNG (the kernel's CRNG_INIT_BITS) */
+
 #endif

@@ -74,6 +74,10 @@ void modules_release(void);
 int crng_claim(struct boot *b);
 void crng_wait(void);
 void crng_seed(struct boot *b);
+/* In that helper, first: the CRNG seeded from the kernel's CPU-jitter source where the image has
+ * its modules and the machine no hardware RNG.  0 when it did, else -errno (-EEXIST: a hardware
+ * RNG is there). */
+int crng_jitter(struct boot *b);
 /* Wait for a device (/dev/vdb, UUID=, LABEL=; other specs, tmpfs say, at once): its name in the
  * machine, its path as the init opens it, and src, which of them the mount call takes. */
 struct device {

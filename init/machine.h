@@ -61,6 +61,10 @@ struct machine {
 	/* fork(2): a helper process running the init's own code (the late modules); NULL when the
 	 * machine has none, and the init does that work itself */
 	pid_t (*fork)(void);
+	/* the kernel's CPU-jitter entropy source (POLICY_JITTER_RNG, through AF_ALG): n bytes into
+	 * buf; credit: n bytes of full entropy added to the CRNG (RNDADDENTROPY).  0 or -errno */
+	int (*jitter)(void *buf, size_t n);
+	int (*credit)(const void *buf, size_t n);
 	/* the root switch: chdir, chroot, then execv of the new init, which returns only when it
 	 * failed on a real machine (a fake returns 0: the new init took over) */
 	int (*chdir)(const char *path);

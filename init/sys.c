@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <grp.h> /* setgroups */
 #include <linux/capability.h>
+#include <linux/if_alg.h>
+#include <linux/random.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,6 +25,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/policy.h"
 #include "init/machine.h"
 #include "modload/modload.h"
 #include "netcfg/nl.h"
@@ -245,6 +249,46 @@ static int sys_sethostname(const char *name, size_t len)
 	return sethostname(name, len);
 }
 
+static int sys_jitter(void *buf, size_t n)
+{
+	struct sockaddr_alg sa = { .salg_family = AF_ALG, .salg_type = "rng", .salg_name = POLICY_JITTER_RNG };
+	int s = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), o = -1, r = -EIO;
+	ssize_t got;
+
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (o = accept4(s, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		r = -errno;
+	else if ((got = read(o, buf, n)) < 0)
+		r = -errno;
+	else if ((size_t)got == n)
+		r = 0;
+	if (o >= 0)
+		close(o);
+	if (s >= 0)
+		close(s);
+	return r;
+}
+
+static int sys_credit(const void *buf, size_t n)
+{
+	struct {
+		struct rand_pool_info i;
+		char b[POLICY_JITTER_BYTES];
+	} p;
+	int fd, r = 0;
+
+	if (n > sizeof(p.b))
+		return -EINVAL;
+	p.i.entropy_count = (int)n * 8;
+	p.i.buf_size = (int)n;
+	memcpy(p.b, buf, n);
+	if ((fd = open("/dev/random", O_WRONLY | O_CLOEXEC)) < 0 || ioctl(fd, RNDADDENTROPY, &p) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(&p, sizeof(p));
+	return r;
+}
+
 const struct machine machine_sys = {
 	.root = "",
 	.mount = mount,
@@ -257,6 +301,8 @@ const struct machine machine_sys = {
 	.getpgid = getpgid,
 	.reap = sys_reap,
 	.fork = fork,
+	.jitter = sys_jitter,
+	.credit = sys_credit,
 	.chdir = chdir,
 	.chroot = chroot,
 	.execv = execv,

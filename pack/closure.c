@@ -829,6 +829,8 @@ int closure_run(struct closure *cl)
 		return r;
 	if ((r = runtime_rules(cl)) < 0)
 		return r;
+	for (i = 0; i < (size_t)cl->nelves; i++)
+		cl->o->dynamic |= cl->elves[i].is_prog;
 	if (cl_auto(cl, "pyc") && (r = pyc_fix(cl, source_date_epoch_value())) < 0)
 		return r;
 	if ((r = write_ldcache(cl)) < 0)

@@ -310,6 +310,8 @@ static int digests(struct emit *e)
 	snprintf(meta, sizeof(meta), "%d %llu", o->root_partition, o->disk_size);
 	hash_str(&h, meta);
 	hash_str(&h, o->cmdline ? o->cmdline : "");
+	if (o->root_plain) /* only then: every other image keeps its bytes and UUIDs */
+		hash_str(&h, "root-compress none");
 	if (o->kernel) {
 		if ((r = hash_file(o->kernel, d, &cached)) < 0) {
 			err("--kernel %s: %s", o->kernel, strerror(-r));

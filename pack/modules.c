@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/policy.h"
 #include "modload/modload.h"
 #include "pack/opts.h"
 #include "pack/pack.h"
@@ -301,6 +302,22 @@ static int keep_rng(struct mod_db *db)
 	return v >= 0 && db->mods[v].keep && m >= 0 ? mod_keep(db, m) : 0;
 }
 
+/* The kernel's CPU-jitter entropy source (POLICY_JITTER_MODULES, with their dependencies), for
+ * an image with a dynamically linked program: its libraries (OpenSSL, glibc's arc4random) wait
+ * for the CRNG, which nothing seeds on a machine without a hardware RNG (QEMU's defaults), and
+ * the init seeds it from this source when no hardware RNG is there.  A static payload's image
+ * (the minimal appliance) does not pay its 31 KB.  Each one the tree has. */
+static int keep_jitter(struct mod_db *db)
+{
+	char list[] = POLICY_JITTER_MODULES, *name, *save = NULL;
+	int r = 0, m;
+
+	for (name = strtok_r(list, " ", &save); name && r >= 0; name = strtok_r(NULL, " ", &save))
+		if ((m = mod_db_find(db, name)) >= 0)
+			r = mod_keep(db, m);
+	return r;
+}
+
 /* The host's status channel (minboot.exit=virtio-serial, init/status.c) is a virtio-serial port:
  * an image that has virtio also gets virtio_console, which coldplug loads where the hypervisor
  * offers the device (QEMU's virtio-serial, libvirt's <channel>).  An image without virtio (the
@@ -374,6 +391,8 @@ int modules_add(struct plan *p, struct pack_opts *o)
 			r = mod_keep(&db, mod_db_find(&db, power_modules[i]));
 	if (r >= 0 && !o->no_rng)
 		r = keep_rng(&db);
+	if (r >= 0 && !o->no_rng && o->dynamic)
+		r = keep_jitter(&db);
 	if (r >= 0)
 		r = keep_console(&db);
 	for (i = 0; i < db.nmods && r >= 0; i++)

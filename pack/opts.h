@@ -28,6 +28,8 @@ struct pack_opts {
 	const char *kernel;           /* --kernel: for the iso, uki and disk formats */
 	const char *cmdline;          /* --cmdline: the UKI's kernel command line (NULL: the default) */
 	int root_partition;           /* --root-partition: ROOTPART_* (--format disk) */
+	int root_plain;               /* --root-compress none: erofs/squashfs root uncompressed */
+	int root_compress_set;
 	unsigned long long disk_size; /* --disk-size in bytes (0: as small as the contents allow) */
 	const char *cache;            /* --cache DIR: compressed segments by content */
 	unsigned long long cache_max; /* --cache-max SIZE in bytes (0: no limit) */
@@ -35,7 +37,7 @@ struct pack_opts {
 	int jobs;                     /* -j N: compression threads (default: CPUs) */
 	int verbose;
 	int no_power_button;          /* --no-power-button: not button and evdev by default */
-	int no_rng;                   /* --no-rng: not virtio_rng with virtio modules */
+	int no_rng;                   /* --no-rng: not virtio_rng with virtio modules, nor the jitter source */
 	int nmodule, nmodule_load;    /* --module, --module-load (pack/modules.c) */
 	const char **module, **module_load;
 	const char *kernel_modules, *kver;
@@ -49,6 +51,7 @@ struct pack_opts {
 	const char *oci;              /* --oci PATH (pack/oci.c) */
 	const char *unit;             /* --unit NAME|FILE (pack/unit.c) */
 	int payload_checked;          /* the payload is the image's, its program found there */
+	int dynamic;                  /* the closure found a dynamically linked program in the image */
 	const char *conf_note;        /* comment lines at the end of /etc/minboot.conf */
 	int nuser, nchmod, nchown;    /* --user NAME, --chmod MODE:GLOB, --chown USER:GROUP:GLOB */
 	const char **user, **chmod, **chown;

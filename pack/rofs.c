@@ -97,16 +97,41 @@ static int rofs_emit(struct emit *e)
 	if (erofs) {
 		char u[48];
 		snprintf(u, sizeof(u), "-U%s", uuid);
-		char *const argv[] = { "mkfs.erofs", "--quiet", "-zlz4hc", "-x-1", "-T", t, u, e->staged[0], tree,
-				       all_root ? "--all-root" : NULL, NULL };
+		char *argv[12];
+		int n = 0;
+
+		argv[n++] = "mkfs.erofs";
+		argv[n++] = "--quiet";
+		if (!e->opts->root_plain)
+			argv[n++] = "-zlz4hc";
+		argv[n++] = "-x-1";
+		argv[n++] = "-T";
+		argv[n++] = t;
+		argv[n++] = u;
+		if (all_root)
+			argv[n++] = "--all-root";
+		argv[n++] = e->staged[0];
+		argv[n++] = tree;
+		argv[n] = NULL;
 		r = tool_run(argv, NULL, e->opts->verbose);
 	} else {
 		/* SOURCE_DATE_EPOCH for both -mkfs-time and -all-time (mksquashfs refuses the options
 		 * beside a SOURCE_DATE_EPOCH the packer's caller may have set) */
 		char epoch[40];
 		const char *env[] = { epoch, NULL };
-		char *const argv[] = { "mksquashfs", tree, e->staged[0], "-noappend", "-quiet", "-no-progress",
-				       "-comp", "zstd", "-no-xattrs", all_root ? "-all-root" : NULL, NULL };
+		char *argv[16] = { "mksquashfs", tree, e->staged[0], "-noappend", "-quiet", "-no-progress",
+				   "-comp", "zstd", "-no-xattrs" };
+		int n = 9;
+
+		if (all_root)
+			argv[n++] = "-all-root";
+		if (e->opts->root_plain) { /* inodes, data, fragments and xattrs as they are */
+			argv[n++] = "-noI";
+			argv[n++] = "-noD";
+			argv[n++] = "-noF";
+			argv[n++] = "-noX";
+		}
+		argv[n] = NULL;
 		snprintf(epoch, sizeof(epoch), "SOURCE_DATE_EPOCH=%u", e->mtime);
 		r = tool_run(argv, env, e->opts->verbose);
 		if (!r && (r = record_write(e->staged[0], uuid)) < 0)

@@ -34,6 +34,21 @@ for fs in erofs squashfs; do
 	check "pack-erofs: $fs: the same inputs give the same bytes (disk and initramfs, another cache)" sh -c \
 		"cmp -s '$T/a.$fs' '$T/b.$fs' && cmp -s '$T/a.$fs.initrd' '$T/b.$fs.initrd'"
 done
+# --root-compress none: the same files, nothing compressed (a larger disk, another UUID)
+for fs in erofs squashfs; do
+	SOURCE_DATE_EPOCH=1700000000 pack -o "$T/n.$fs" --format $fs --root-compress none > "$T/n$fs.log" 2>&1
+	nuuid=$(sed -n "s/.*$fs root filesystem (UUID \(.*\))/\1/p" "$T/n$fs.log")
+	check "pack-erofs: $fs --root-compress none: a larger disk than compressed, with a UUID of its own" sh -c \
+		"[ \$(stat -c %s '$T/n.$fs') -gt \$(stat -c %s '$T/a.$fs') ] && [ -n '$nuuid' ] &&
+		 ! grep -q 'UUID $nuuid' '$T/$fs.log'" || sed 's/^/  | /' "$T/n$fs.log"
+done
+fsck.erofs --extract="$T/nx" "$T/n.erofs" > /dev/null 2>&1
+check "pack-erofs: erofs --root-compress none: clean, no compression feature (dump.erofs), the same files" sh -c \
+	"dump.erofs -s '$T/n.erofs' | grep 'features' | grep -vq 0padding && cmp -s '$T/nx/bin/busybox' '$BB' &&
+	 cmp -s '$T/nx/srv/a.txt' '$T/data/a.txt'"
+check "pack-erofs: squashfs --root-compress none: unsquashfs says data, inodes and fragments are uncompressed" sh -c \
+	"unsquashfs -s '$T/n.squashfs' > '$T/nsq.log' 2>&1; grep -q 'Data is uncompressed' '$T/nsq.log' &&
+	 grep -q 'Inodes are uncompressed' '$T/nsq.log' && grep -q 'Fragments are uncompressed' '$T/nsq.log'"
 fsck.erofs "$T/a.erofs" > "$T/fsck.log" 2>&1
 check "pack-erofs: erofs: fsck.erofs finds it clean" test $? = 0
 check "pack-erofs: erofs: the superblock (magic 0xE0F5E1E2 at 1024) names the UUID" sh -c \
@@ -79,6 +94,8 @@ check "pack-erofs: --compress gzip after lz4: gzip, not a cached lz4 segment" sh
 refused() { "$@" > "$T/r.log" 2>&1; [ $? -ne 0 ] && grep -q "$want" "$T/r.log" || { sed 's/^/  | /' "$T/r.log"; return 1; }; }
 want='lz4 takes 1 to 12'; check "pack-erofs: --compress lz4 --level 13 is refused" refused pack -o "$T/r.img" --compress lz4 --level 13
 want='expected none, gzip, zstd or lz4'; check "pack-erofs: --compress lz5 is refused" refused pack -o "$T/r.img" --compress lz5
+want='is for --format erofs and squashfs'; check "pack-erofs: --root-compress with --format ext2 is refused" refused pack -o "$T/r.ext2" --format ext2 --root-compress none
+want='expected auto'; check "pack-erofs: --root-compress lz4 is refused" refused pack -o "$T/r.erofs" --format erofs --root-compress lz4
 want='is for --format disk'; check "pack-erofs: --root-partition with --format erofs is refused" refused pack -o "$T/r.erofs" --format erofs --root-partition yes
 want='is for --format uki and disk'; check "pack-erofs: --cmdline with --format squashfs is refused" refused pack -o "$T/r.sq" --format squashfs --cmdline quiet
 if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then

@@ -312,6 +312,21 @@ static int f_sethostname(const char *name, size_t len)
 	return 0;
 }
 
+static int jitter_errno; /* what the fake jitter source fails with (its module not loaded) */
+
+static int f_jitter(void *buf, size_t n)
+{
+	RECORD("jitter %zu\n", n);
+	memset(buf, 0xa5, n);
+	return jitter_errno ? -jitter_errno : 0;
+}
+
+static int f_credit(const void *buf, size_t n)
+{
+	RECORD("credit %zu bytes %02x\n", n, ((const unsigned char *)buf)[0]);
+	return 0;
+}
+
 static int f_port_out(unsigned port, unsigned value)
 {
 	RECORD("port %#x %u\n", port, value);
@@ -361,7 +376,7 @@ static const struct machine fake = {
 	.sync = f_sync, .spawn = f_spawn, .kill = f_kill, .getpgid = f_getpgid, .reap = f_reap, .chdir = f_chdir,
 	.chroot = f_chroot, .execv = f_execv, .sethostname = f_sethostname, .port_out = f_port_out,
 	.modules = &f_mod_ops, .netlink = &fnl_ops, .now_ms = f_now_ms, .sleep_ms = f_sleep_ms,
-	.wait_signal = f_wait_signal, .console = f_console,
+	.wait_signal = f_wait_signal, .console = f_console, .jitter = f_jitter, .credit = f_credit,
 };
 
 static struct boot b;
@@ -387,6 +402,7 @@ static void fresh(void)
 	enodev_type = NULL;
 	nprocs = nevents = 0;
 	payload_exit_at = -1;
+	jitter_errno = 0;
 	payload_term_ms = 100;
 	payload_status = 0;
 	payload_term_status = SIGTERM;
@@ -979,6 +995,45 @@ static void modules_load_and_blacklist(void)
 
 /* The critical path: before the payload only the drivers a boot step waits for (the NIC's);
  * the power button's (button, and evdev for its input device) once it has started, once. */
+/* The CRNG's jitter source: its modules in POLICY_JITTER_MODULES order, then 32 bytes read and
+ * credited; nothing where a hardware RNG is there; its failure said, nothing credited. */
+static void crng_from_jitter(void)
+{
+	static const char *const files[][2] = {
+		{ "modules.dep", "kernel/crypto/sha3_generic.ko:\nkernel/crypto/jitterentropy_rng.ko:\n"
+				 "kernel/crypto/algif_rng.ko: kernel/crypto/af_alg.ko\nkernel/crypto/af_alg.ko:\n" },
+		{ "kernel/crypto/sha3_generic.ko", "S" }, { "kernel/crypto/jitterentropy_rng.ko", "J" },
+		{ "kernel/crypto/algif_rng.ko", "R" }, { "kernel/crypto/af_alg.ko", "A" },
+	};
+	struct utsname u;
+	char dir[256];
+	unsigned i;
+
+	fresh();
+	uname(&u);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(dir, sizeof(dir), "/lib/modules/%s/%s", u.release, files[i][0]);
+		PUT(dir, files[i][1]);
+	}
+	PUT("/proc/cmdline", "console=ttyS0");
+	CHECK_INT(step_config(&b), 0);
+	CHECK_INT(step_modules(&b), 0);
+	calls[0] = '\0';
+	PUT("/sys/class/misc/hw_random/rng_current", "none\n"); /* the core, no device */
+	CHECK_INT(crng_jitter(&b), 0);
+	CHECK_STR(calls, "finit sha3_generic.ko []\nfinit jitterentropy_rng.ko []\nfinit af_alg.ko []\n"
+			 "finit algif_rng.ko []\njitter 32\ncredit 32 bytes a5\n");
+	CHECK(strstr(console, "crng seeded jitterentropy_rng") != NULL);
+	calls[0] = '\0';
+	PUT("/sys/class/misc/hw_random/rng_current", "virtio_rng.0\n");
+	CHECK_INT(crng_jitter(&b), -EEXIST); /* virtio-rng seeds it */
+	CHECK_STR(calls, "");
+	unlink(strcat(strcpy(dir, root), "/sys/class/misc/hw_random/rng_current"));
+	jitter_errno = ENOENT; /* an image without the modules: AF_ALG has no such algorithm */
+	CHECK_INT(crng_jitter(&b), -ENOENT);
+	CHECK(strstr(calls, "credit") == NULL);
+}
+
 static void modules_critical_then_late(void)
 {
 	static const char *const files[][2] = {
@@ -1436,6 +1491,7 @@ int main(void)
 	RUN("init-status", status_port_missing_or_not_asked);
 	RUN("init-modules", modules_load_and_blacklist);
 	RUN("init-modules", modules_critical_then_late);
+	RUN("init-modules", crng_from_jitter);
 	RUN("init-network", network_loopback_and_static);
 	RUN("init-boot", whole_boot_stops_with_reason);
 	RUN("init-service", service_watchdog_abort_then_kill);
