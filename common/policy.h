@@ -83,6 +83,14 @@ extern const char *const policy_root_fstypes[];
 extern const char policy_early_modules[];
 #define POLICY_NIC_MODULES "drivers/net/"
 
+/* NIC drivers that look at the link only on their own 2 s timer once it is set up (a link-change
+ * interrupt does not hurry it: e1000's watchdog), so a link set up during autonegotiation gets
+ * its carrier 2 s later (QEMU's e1000 negotiates for 500 ms after the driver's reset at probe).
+ * Such a link is set up once the driver reports a speed (the PHY has the link), at most
+ * POLICY_LINK_PHY_WAIT_MS after the network step asks; then its carrier comes at once. */
+#define POLICY_LINK_PHY_FIRST   "e1000"
+#define POLICY_LINK_PHY_WAIT_MS 1000
+
 /* The kernel's CPU-jitter entropy source (crypto/jitterentropy_rng, SP 800-90B), for a machine
  * with no hardware RNG (QEMU's defaults): the packer adds its modules to an image with a
  * dynamically linked program (their libraries, OpenSSL's and glibc's arc4random, wait for the

@@ -270,22 +270,19 @@ static int sys_jitter(void *buf, size_t n)
 
 static int sys_credit(const void *buf, size_t n)
 {
-	struct {
-		struct rand_pool_info i;
-		char b[POLICY_JITTER_BYTES];
-	} p;
-	int fd, r = 0;
+	int words[(sizeof(struct rand_pool_info) + POLICY_JITTER_BYTES) / sizeof(int) + 1], fd, r = 0;
+	struct rand_pool_info *p = (struct rand_pool_info *)words;
 
-	if (n > sizeof(p.b))
+	if (n > POLICY_JITTER_BYTES)
 		return -EINVAL;
-	p.i.entropy_count = (int)n * 8;
-	p.i.buf_size = (int)n;
-	memcpy(p.b, buf, n);
-	if ((fd = open("/dev/random", O_WRONLY | O_CLOEXEC)) < 0 || ioctl(fd, RNDADDENTROPY, &p) < 0)
+	p->entropy_count = (int)n * 8;
+	p->buf_size = (int)n;
+	memcpy(p->buf, buf, n);
+	if ((fd = open("/dev/random", O_WRONLY | O_CLOEXEC)) < 0 || ioctl(fd, RNDADDENTROPY, p) < 0)
 		r = -errno;
 	if (fd >= 0)
 		close(fd);
-	explicit_bzero(&p, sizeof(p));
+	explicit_bzero(words, sizeof(words));
 	return r;
 }
 

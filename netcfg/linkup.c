@@ -3,12 +3,14 @@
  * Debian's 6.1 kernel on QEMU's e1000 and user network (README, netcfg). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/policy.h"
 #include "netcfg/netcfg.h"
 
 /* QEMU's e1000 holds received frames for a second after every write of its receive control
@@ -63,4 +65,23 @@ int nc_v6_linklocal_early(struct nl_sock *s, const struct nl_link *l)
 	nc_v6_linklocal(&ll, l->mac);
 	e = nl_addr_add(s, l->index, &ll, 64, NL_FOREVER);
 	return e == -EEXIST ? 0 : e;
+}
+
+/* QEMU's e1000 negotiates for 500 ms after the driver's reset at probe, and Linux's e1000 looks
+ * at the link when it is set up and then only every 2 s (a link-change interrupt does not bring
+ * its pending look forward): set up at once, its carrier came 2.0 s later; set up once the PHY
+ * had the link, 30 ms later.  While the link is down, the driver's speed says whether the PHY has
+ * it (its status register; ethtool's link test answers 0 for any link that is down). */
+bool nc_link_negotiating(const struct nl_ops *ops, const char *name)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ethtool_cmd ec = { .cmd = ETHTOOL_GSET };
+	char list[] = POLICY_LINK_PHY_FIRST, *w, *save = NULL;
+	bool listed = false;
+
+	if (!ops || !ops->ethtool || ops->ethtool(name, &di) < 0)
+		return false;
+	for (w = strtok_r(list, " ", &save); w && !listed; w = strtok_r(NULL, " ", &save))
+		listed = !strncmp(w, di.driver, sizeof(di.driver));
+	return listed && ops->ethtool(name, &ec) == 0 && ((uint32_t)ec.speed_hi << 16 | ec.speed) == (uint32_t)SPEED_UNKNOWN;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/policy.h"
 #include "netcfg/ipspec.h"
 #include "netcfg/netcfg.h"
 
@@ -102,12 +103,36 @@ static void list_names(struct run *r, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", r->links[i].name);
 }
 
+static void mark(const struct run *r, long ago_ms, const char *stage, const char *name, const struct nc_ip *a,
+		 unsigned prefix)
+{
+	char d[IF_NAMESIZE + 64], ip[64];
+
+	if (!r->o->mark)
+		return;
+	if (a)
+		snprintf(d, sizeof(d), "%s %s/%u", name, nc_ip_str(a, ip, sizeof(ip)), prefix);
+	else
+		snprintf(d, sizeof(d), "%s", name);
+	r->o->mark(ago_ms, stage, d);
+}
+
 /* Up; on a link that was down, the IPv6 link-local address follows at once, before carrier
- * (linkup.c says why). */
+ * (linkup.c says why); a link still negotiating (nc_link_negotiating) is set up once it has
+ * its link. */
 static int link_up(struct run *r, const struct nl_link *l, unsigned mtu)
 {
 	int e;
 
+	if (!(l->flags & IFF_UP) && nc_link_negotiating(r->s.ops, l->name)) {
+		long t0 = nc_now_ms();
+		struct timespec tick = { 0, 10 * 1000000L };
+
+		while (nc_now_ms() - t0 < POLICY_LINK_PHY_WAIT_MS && nc_link_negotiating(r->s.ops, l->name))
+			nanosleep(&tick, NULL);
+		SAY(r, LOG_DEBUG, "%s: set up after %ld ms of its PHY's autonegotiation", l->name, nc_now_ms() - t0);
+		mark(r, 0, "link up", l->name, NULL, 0);
+	}
 	if (mtu && (e = nl_link_set_mtu(&r->s, l->index, mtu)) < 0)
 		SAY(r, LOG_WARN, "%s: unable to set MTU %u: %s", l->name, mtu, strerror(-e));
 	e = nl_link_up(&r->s, l->index);
@@ -187,20 +212,6 @@ static struct netcfg_iface *record(struct run *r, const struct nl_link *l, const
 	if (!r->host_addr.family)
 		r->host_addr = *addr;
 	return ifc;
-}
-
-static void mark(const struct run *r, long ago_ms, const char *stage, const char *name, const struct nc_ip *a,
-		 unsigned prefix)
-{
-	char d[IF_NAMESIZE + 64], ip[64];
-
-	if (!r->o->mark)
-		return;
-	if (a)
-		snprintf(d, sizeof(d), "%s %s/%u", name, nc_ip_str(a, ip, sizeof(ip)), prefix);
-	else
-		snprintf(d, sizeof(d), "%s", name);
-	r->o->mark(ago_ms, stage, d);
 }
 
 /* Wait for carrier on one link; returns 0, or -ETIMEDOUT with a message. */
@@ -547,7 +558,7 @@ int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const cha
 	n = nl_link_list(&s, links, NL_LINK_MAX);
 	for (i = 0; i < n; i++) {
 		if (links[i].type != ARPHRD_ETHER || (links[i].flags & (IFF_UP | IFF_LOOPBACK)) ||
-		    nl_link_up(&s, links[i].index) < 0)
+		    nc_link_negotiating(s.ops, links[i].name) || nl_link_up(&s, links[i].index) < 0)
 			continue;
 		nc_v6_linklocal_early(&s, &links[i]);
 		mark(0, "link up", links[i].name);

@@ -70,7 +70,8 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
 /* Bring the loopback link up (always useful, even without ip=) through nl (NULL: the kernel's).
  * 0 or -errno. */
 int netcfg_lo_up(const struct nl_ops *nl);
-/* Every Ethernet link that is down set up (with its early IPv6 link-local address, linkup.c),
+/* Every Ethernet link that is down set up (with its early IPv6 link-local address, linkup.c;
+ * not one still negotiating, nc_link_negotiating: netcfg_run sets that one up once it has its link),
  * mark(0, "link up", name) for each: the init calls it as a NIC's driver loads, so carrier and
  * the NIC's receive hold overlap the rest of the boot.  How many, or -errno. */
 int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail));
@@ -96,6 +97,9 @@ int netcfg_write_resolv(const char *root, const struct nc_ip *ns, int nns, const
  * kernel would give it at carrier-up (where IPv6 is on and addr_gen_mode is 0); 0 or -errno. */
 void nc_v6_linklocal(struct nc_ip *ll, const unsigned char mac[6]);
 int nc_v6_linklocal_early(struct nl_sock *s, const struct nl_link *l);
+/* Whether a link that is down is still negotiating where setting it up now would delay its
+ * carrier (POLICY_LINK_PHY_FIRST's drivers, no speed reported yet): it waits for the PHY. */
+bool nc_link_negotiating(const struct nl_ops *ops, const char *name);
 
 /* The netcfg tool's entry (argv[0] == "netcfg"). */
 int netcfg_main(int argc, char **argv);

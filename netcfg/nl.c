@@ -1,6 +1,10 @@
 /* The netlink layer (see nl.h).  Modelled on libmnl's nlmsg.c, attr.c and socket.c. */
 #include <errno.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,7 +64,21 @@ static void sys_close(int fd)
 	close(fd);
 }
 
-const struct nl_ops nl_sys_ops = { sys_open, sys_send, sys_recv, sys_close };
+static int sys_ethtool(const char *ifname, void *cmd)
+{
+	struct ifreq ifr = { .ifr_data = cmd };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+const struct nl_ops nl_sys_ops = { sys_open, sys_send, sys_recv, sys_close, sys_ethtool };
 
 int nl_open_ops(struct nl_sock *s, uint32_t groups, const struct nl_ops *ops)
 {

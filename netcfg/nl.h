@@ -21,6 +21,8 @@ struct nl_ops {
 	long (*send)(int fd, const void *buf, size_t len);
 	long (*recv)(int fd, void *buf, size_t size, bool nonblock);
 	void (*close)(int fd);
+	/* SIOCETHTOOL on ifname with cmd (struct ethtool_*): 0 or -errno; NULL: not asked */
+	int (*ethtool)(const char *ifname, void *cmd);
 };
 extern const struct nl_ops nl_sys_ops;
 

@@ -6,6 +6,7 @@
 #define MINBOOT_FAKE_NETLINK_H
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -32,8 +33,16 @@ static char fnl_queue[4][NL_BUFSIZE] __attribute__((aligned(4)));
 static size_t fnl_qlen[4];
 static int fnl_qhead, fnl_qn, fnl_opens;
 
+/* ethtool: every link's driver is fnl_driver (NULL: no ethtool answers), and its speed is
+ * unknown (a PHY still negotiating) for fnl_negotiating more asks, then 1000; each ask of a
+ * speed is recorded ("gset fake0 unknown"). */
+static const char *fnl_driver;
+static int fnl_negotiating;
+
 static void fnl_reset(void)
 {
+	fnl_driver = NULL;
+	fnl_negotiating = 0;
 	fnl_calls[0] = '\0';
 	fnl_qhead = fnl_qn = fnl_intr = fnl_error = fnl_error_ifindex = fnl_open_error = 0;
 }
@@ -176,6 +185,26 @@ static void fnl_close(int fd)
 	close(fd);
 }
 
-static const struct nl_ops fnl_ops = { fnl_open, fnl_send, fnl_recv, fnl_close };
+static int fnl_ethtool(const char *ifname, void *cmd)
+{
+	struct ethtool_drvinfo *di = cmd;
+	struct ethtool_cmd *ec = cmd;
+
+	if (!fnl_driver)
+		return -EOPNOTSUPP;
+	if (di->cmd == ETHTOOL_GDRVINFO) {
+		snprintf(di->driver, sizeof(di->driver), "%s", fnl_driver);
+		return 0;
+	}
+	if (ec->cmd != ETHTOOL_GSET)
+		return -EOPNOTSUPP;
+	ec->speed = fnl_negotiating > 0 ? 0xffff : SPEED_1000; /* SPEED_UNKNOWN: all ones */
+	ec->speed_hi = fnl_negotiating > 0 ? 0xffff : 0;
+	fnl_log("gset %s %s\n", ifname, fnl_negotiating > 0 ? "unknown" : "1000");
+	fnl_negotiating--;
+	return 0;
+}
+
+static const struct nl_ops fnl_ops = { fnl_open, fnl_send, fnl_recv, fnl_close, fnl_ethtool };
 
 #endif

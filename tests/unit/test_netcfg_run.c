@@ -89,6 +89,38 @@ static void static_address(void)
 	CHECK_STR(text, "box\n");
 }
 
+/* e1000 (POLICY_LINK_PHY_FIRST) is set up once its PHY has the link, not while it negotiates
+ * (its carrier would come at the driver's next look, 2 s on); another driver at once; the
+ * bring-up as drivers load (netcfg_links_up) leaves the negotiating one to netcfg_run. */
+static void no_mark(long ago_ms, const char *stage, const char *detail)
+{
+	(void)ago_ms, (void)stage, (void)detail;
+}
+
+static void link_after_negotiation(void)
+{
+	static struct netcfg_result res;
+	struct netcfg_opts o = opts();
+	char leak[256];
+
+	fnl_reset();
+	fnl_driver = "e1000";
+	fnl_negotiating = 3;
+	CHECK_INT(netcfg_links_up(&fnl_ops, no_mark), 0);
+	CHECK_STR(fnl_calls, "getlink dump\ngset fake0 unknown\n");
+	fnl_calls[0] = '\0';
+	CHECK_INT(run(&o, "10.0.2.15:::255.255.255.0::fake0:off", &res, leak, sizeof(leak)), 0);
+	CHECK_STR(leak, "");
+	CHECK(!strncmp(fnl_calls, "getlink dump\ngset fake0 unknown\ngset fake0 unknown\ngset fake0 1000\nnewlink 2 up\n", 80));
+	fnl_reset();
+	fnl_driver = "virtio_net";
+	fnl_negotiating = 3;
+	CHECK_INT(run(&o, "10.0.2.15:::255.255.255.0::fake0:off", &res, leak, sizeof(leak)), 0);
+	CHECK(!strncmp(fnl_calls, "getlink dump\nnewlink 2 up\n", 26));
+	fnl_calls[0] = '\0';
+	CHECK_INT(netcfg_links_up(&fnl_ops, no_mark), 1);
+}
+
 static void reasons_reach_the_caller(void)
 {
 	static struct netcfg_result res;
@@ -140,6 +172,7 @@ int main(void)
 		return 2;
 	RUN("netcfg", static_address);
 	RUN("netcfg", reasons_reach_the_caller);
+	RUN("netcfg", link_after_negotiation);
 	RUN("netcfg", dry_run_plan);
 	TEST_EXIT();
 }
