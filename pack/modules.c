@@ -5,7 +5,8 @@
  * library then reads every module's .modinfo.  --module makes a module available (coldplug loads
  * it when its device is there); --module-load also loads it at every boot (modules-load= in
  * /etc/minboot.conf).  xz/zstd modules are decompressed here (Debian's 6.1 kernel cannot).
- * modprobe.d goes in too, and the packer resolves with it (add_conf). */
+ * modprobe.d goes in too, the lines that can apply to the image's modules, and the packer
+ * resolves with it (conf_resolve, conf_write). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,9 @@ static int add_indexes(struct plan *p, struct mod_db *db, const char *kver)
  * --modprobe-conf's files (into /etc/modprobe.d).  In each directory a name comes from the first
  * of --modprobe-conf, the tree, the host; /run/modprobe.d's files go into /etc/modprobe.d after
  * /etc's own (the image's /run is a fresh tmpfs at boot; kmod reads /etc first).  The packer
- * then resolves with exactly the files the image holds, in kmod's order, as the init will. */
+ * resolves with the whole files kmod would read, in kmod's order; the image gets each of them
+ * (not the ones they mask) with the lines that can apply to its modules, so the init resolves
+ * those modules as the packer did. */
 static int conf_arg(struct mod_conf_files *l, const char *arg)
 {
 	const char *base = strrchr(arg, '/');
@@ -206,38 +209,120 @@ static const struct {
 	{ "/usr/local/lib/modprobe.d", { "/usr/local/lib/modprobe.d", NULL } },
 	{ "/lib/modprobe.d", { "/lib/modprobe.d", NULL } },
 };
+#define NCONF_DIRS (sizeof(conf_dirs) / sizeof(conf_dirs[0]))
 
-static int add_conf(struct plan *p, struct mod_db *db, const struct pack_opts *o, const char *tree)
+/* The files kmod reads (all: the winner of each name, in its order) and where each came from:
+ * the files added from first[d] on (mod_conf_file.seq) are conf_dirs[d]'s.  Kept from the
+ * resolution until the modules are chosen, when they are written (conf_write). */
+struct conf_set {
+	struct mod_conf_files all;
+	int first[NCONF_DIRS];
+};
+
+static int conf_resolve(struct conf_set *cs, struct mod_db *db, const struct pack_opts *o,
+			const char *tree)
 {
-	struct mod_conf_files all = { 0 }, dir = { 0 };
-	char dst[PATH_MAX * 2];
 	size_t d, s;
-	int i, r = mod_conf_files_add(&all, "modules.softdep", NULL);
+	int i, r = mod_conf_files_add(&cs->all, "modules.softdep", NULL);
 
-	for (d = 0; d < sizeof(conf_dirs) / sizeof(conf_dirs[0]) && r >= 0; d++) {
+	for (d = 0; d < NCONF_DIRS && r >= 0; d++) {
+		cs->first[d] = cs->all.n;
 		for (i = 0; !d && i < o->nmodprobe_conf && r >= 0; i++)
-			r = conf_arg(&dir, o->modprobe_conf[i]);
+			r = conf_arg(&cs->all, o->modprobe_conf[i]);
 		for (s = 0; s < 2 && conf_dirs[d].src[s] && r >= 0; s++) {
 			if (tree && strcmp(conf_dirs[d].src[s], "/run/modprobe.d"))
-				r = conf_scan(&dir, tree, conf_dirs[d].src[s]);
+				r = conf_scan(&cs->all, tree, conf_dirs[d].src[s]);
 			if (r >= 0)
-				r = conf_scan(&dir, "", conf_dirs[d].src[s]);
+				r = conf_scan(&cs->all, "", conf_dirs[d].src[s]);
 		}
-		mod_conf_files_sort(&dir);
-		for (i = 0; i < dir.n && r >= 0; i++) {
-			snprintf(dst, sizeof(dst), "%s/%s", conf_dirs[d].image, dir.v[i].name);
-			conf_check(dir.v[i].path);
-			r = plan_add_file(p, dst, dir.v[i].path, 0644, "modprobe.d");
-			if (r >= 0)
-				r = mod_conf_files_add(&all, dir.v[i].name, dir.v[i].path);
+	}
+	if (r < 0)
+		return r;
+	/* the first added of a name wins: a masked file is never read, by kmod or by the init */
+	mod_conf_files_sort(&cs->all);
+	for (i = 0; i < cs->all.n; i++)
+		if (cs->all.v[i].path)
+			conf_check(cs->all.v[i].path);
+	return mod_db_conf(db, &cs->all);
+}
+
+/* A logical line that matters to the image: not a comment or blank, and not an options, softdep
+ * or blacklist of a module of the tree the image leaves out (nothing reads those lines, which
+ * name only that module).  line is len bytes and NUL-terminated; it is modified. */
+static int conf_line_kept(const struct mod_db *db, char *line, size_t len)
+{
+	struct mod_conf c = { 0 };
+	int bad, m, keep = 1;
+
+	if (line[strspn(line, " \t\n\v\f\r")] == '#')
+		return 0;
+	if ((bad = mod_conf_parse(&c, line, len, 0)) < 0)
+		return bad;
+	if (c.n == 0 && bad == 0)
+		keep = 0;
+	else if (c.n == 1 && (c.v[0].type == MOD_CONF_OPTIONS || c.v[0].type == MOD_CONF_SOFTDEP ||
+			      c.v[0].type == MOD_CONF_BLACKLIST))
+		keep = (m = mod_db_find(db, c.v[0].key)) < 0 || !db->mods[m].path || db->mods[m].keep;
+	mod_conf_free(&c);
+	return keep;
+}
+
+/* text's logical lines that are kept (verbatim: continuations and all) into out (len bytes or
+ * fewer); their length in *outlen. */
+static int conf_filter(const struct mod_db *db, const char *text, size_t len, char *out,
+		       size_t *outlen)
+{
+	char *line = malloc(len + 1);
+	size_t a = 0, b, n = 0;
+	int r = line ? 0 : -ENOMEM;
+
+	while (a < len && r >= 0) {
+		/* the line's end as mod_conf_parse finds it: "\" takes the next byte, a newline too */
+		for (b = a; b < len && text[b] != '\n'; b++)
+			b += text[b] == '\\' && b + 1 < len;
+		b += b < len;
+		memcpy(line, text + a, b - a);
+		line[b - a] = '\0';
+		if ((r = conf_line_kept(db, line, b - a)) > 0) {
+			memcpy(out + n, text + a, b - a);
+			n += b - a;
 		}
-		mod_conf_files_free(&dir);
+		a = b;
 	}
-	if (r >= 0) {
-		mod_conf_files_sort(&all);
-		r = mod_db_conf(db, &all);
+	free(line);
+	*outlen = n;
+	return r < 0 ? r : 0;
+}
+
+/* Each file kmod reads, in the image directory it comes from, with only its lines that can
+ * apply to the image's modules: for those, the same resolution as the packer's whole files. */
+static int conf_write(struct plan *p, const struct mod_db *db, const struct conf_set *cs)
+{
+	char dst[PATH_MAX * 2], *text, *out;
+	size_t len, n;
+	int i, d, r = 0;
+
+	for (i = 0; i < cs->all.n && r >= 0; i++) {
+		const struct mod_conf_file *f = &cs->all.v[i];
+
+		if (!f->path)
+			continue;
+		if ((r = file_read_all(f->path, &text, &len, 16 << 20)) < 0) {
+			err("modprobe.d: %s: %s", f->path, strerror(-r));
+			break;
+		}
+		if (!(out = malloc(len + 1)))
+			r = -ENOMEM;
+		if (r >= 0)
+			r = conf_filter(db, text, len, out, &n);
+		for (d = NCONF_DIRS - 1; d > 0 && f->seq < cs->first[d]; d--)
+			;
+		snprintf(dst, sizeof(dst), "%s/%s", conf_dirs[d].image, f->name);
+		if (r >= 0 && n) /* nothing left: no file, as if it were empty */
+			r = plan_add_data(p, dst, out, n, 0644, "modprobe.d");
+		free(out);
+		free(text);
 	}
-	mod_conf_files_free(&all);
 	return r;
 }
 
@@ -347,6 +432,7 @@ static const char *tree_root(const char *dir, char *root, size_t len)
 int modules_add(struct plan *p, struct pack_opts *o)
 {
 	static struct mod_db db;
+	struct conf_set cs = { 0 };
 	char dir[PATH_MAX], kver[256], root[PATH_MAX];
 	struct utsname u;
 	int i, r = 0;
@@ -374,8 +460,9 @@ int modules_add(struct plan *p, struct pack_opts *o)
 		err("--kernel-modules %s: %s", dir, strerror(-r));
 		return r;
 	}
-	if ((r = add_conf(p, &db, o, tree_root(dir, root, sizeof(root)))) < 0) {
+	if ((r = conf_resolve(&cs, &db, o, tree_root(dir, root, sizeof(root)))) < 0) {
 		err("modprobe.d: %s", strerror(-r));
+		mod_conf_files_free(&cs.all);
 		mod_db_close(&db);
 		return r;
 	}
@@ -398,6 +485,9 @@ int modules_add(struct plan *p, struct pack_opts *o)
 	for (i = 0; i < db.nmods && r >= 0; i++)
 		if (db.mods[i].keep)
 			r = add_module(p, &db, i, kver);
+	if (r >= 0) /* after every keep: a module's lines go in with it */
+		r = conf_write(p, &db, &cs);
+	mod_conf_files_free(&cs.all);
 	if (r >= 0)
 		r = add_indexes(p, &db, kver);
 	if (r >= 0 && o->nmodule_load)

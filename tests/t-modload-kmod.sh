@@ -232,7 +232,7 @@ image_conf() {
 		--modprobe-conf "$C/one/00-test.conf" --module my-nic --module fs-ext4 --module virtio_blk \
 		--file "$BUILD/modload:/bin/modload" --payload /bin/modload 2> "$img.log" || { cat "$img.log"; return 1; }
 	mkdir -p "$img" && (cd "$img" && cpio -id --quiet < "$img.img") || return 1
-	(cd "$img" && echo "  image: $(ls etc/modprobe.d/* lib/modprobe.d/* | tr '\n' ' ')")
+	(cd "$img" && echo "  image: $(ls etc/modprobe.d/* lib/modprobe.d/* 2>/dev/null | tr '\n' ' ')")
 	for n in my-nic e1000 fs-ext4 virtio_blk; do
 		modprobe -C /etc/modprobe.d -C /lib/modprobe.d -C "$C/one/00-test.conf" --show-depends -d "$R" -S "$KVER" "$n" 2>&1 |
 			grep -v '^libkmod: ' | sed "s|$R/lib/modules/$KVER/||; s/^[a-z]*: /X: /"

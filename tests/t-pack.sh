@@ -113,6 +113,38 @@ check "pack: --format chroot replaces the old tree" sh -c "[ ! -e '$TMPROOT/tree
 wait $p1; r1=$?; wait $p2; r2=$?
 check "pack: two concurrent packs with one --lock both succeed" sh -c "[ $r1 = 0 ] && [ $r2 = 0 ] && cmp -s '$TMPROOT/l1.img' '$TMPROOT/l2.img'"
 
+# modprobe.d: each name's winner goes in, where it comes from, with only the lines that can apply
+# to the image's modules (not those of the tree's other modules, comments, blank lines).
+KVER=$(cat "$KERNEL_DIR/kver" 2>/dev/null)
+if [ -d "$KERNEL_DIR/modules/$KVER" ]; then
+	printf '%s\n' '# a comment' 'options e1000 copybreak=77' 'options e100 debug=1' 'softdep e1000 pre: crc32c' \
+		'blacklist floppy' 'alias my-nic e1000' 'options not_a_module x=1' 'options e1000 \' '  TxDescriptors=80' \
+		> "$TMPROOT/mp.conf"
+	printf '%s\n' 'options e1000 copybreak=77' 'softdep e1000 pre: crc32c' 'alias my-nic e1000' \
+		'options not_a_module x=1' 'options e1000 \' '  TxDescriptors=80' > "$TMPROOT/mp.want"
+	"$PACK" -o "$TMPROOT/mp.img" --compress none --kernel-modules "$KERNEL_DIR/modules/$KVER" --kver "$KVER" \
+		--module e1000 --modprobe-conf "$TMPROOT/mp.conf" 2> "$TMPROOT/mp.log"
+	mkdir "$TMPROOT/mp" && (cd "$TMPROOT/mp" && cpio -id --quiet < "$TMPROOT/mp.img" && find . -path '*modprobe.d/*') \
+		> "$TMPROOT/mp.list"
+	check "pack: modprobe.d keeps e1000's, the alias's and other names' lines verbatim, not e100's, floppy's or comments" \
+		sh -c "cmp '$TMPROOT/mp.want' '$TMPROOT/mp/etc/modprobe.d/mp.conf' || diff '$TMPROOT/mp.want' '$TMPROOT/mp/etc/modprobe.d/mp.conf'"
+	mp_only() { has "$TMPROOT/mp.list" '^./etc/modprobe.d/mp.conf$' &&
+		hasnt "$TMPROOT/mp.list" 'lib/modprobe.d/\(aliases\|systemd\)\.conf$'; }
+	check "pack: an e1000 image has no host modprobe.d file naming only other modules" mp_only
+	# A tree ROOT/lib/modules/KVER brings ROOT/lib/modprobe.d; --modprobe-conf's file of that name masks it.
+	mkdir -p "$TMPROOT/root/lib/modules" "$TMPROOT/root/lib/modprobe.d" "$TMPROOT/mpd" "$TMPROOT/mpm"
+	ln -s "$(realpath "$KERNEL_DIR/modules/$KVER")" "$TMPROOT/root/lib/modules/$KVER"
+	echo 'options e1000 copybreak=9' > "$TMPROOT/root/lib/modprobe.d/systemd.conf"
+	echo 'options e1000 copybreak=5' > "$TMPROOT/mpd/systemd.conf"
+	"$PACK" -o "$TMPROOT/mpm.img" --compress none --kernel-modules "$TMPROOT/root/lib/modules/$KVER" --kver "$KVER" \
+		--module e1000 --modprobe-conf "$TMPROOT/mpd" 2> "$TMPROOT/mpm.log"
+	(cd "$TMPROOT/mpm" && cpio -id --quiet < "$TMPROOT/mpm.img" && find . -name systemd.conf) > "$TMPROOT/mpm.list"
+	check "pack: a masked modprobe.d file stays out: one systemd.conf, --modprobe-conf's, in /etc/modprobe.d" \
+		sh -c "[ \"\$(cat '$TMPROOT/mpm.list')\" = ./etc/modprobe.d/systemd.conf ] && cmp '$TMPROOT/mpd/systemd.conf' '$TMPROOT/mpm/etc/modprobe.d/systemd.conf' || { sed 's/^/  | /' '$TMPROOT/mpm.list'; false; }"
+else
+	skip "pack: modprobe.d in the image (no kernel modules: make kernel)"
+fi
+
 # An installed packer (DESTDIR, another PREFIX) finds its init and default overlay.
 make -s install DESTDIR="$TMPROOT/inst" PREFIX=/opt/mb > "$TMPROOT/install.log" 2>&1
 "$TMPROOT/inst/opt/mb/bin/minboot-pack" -o "$TMPROOT/i.img" --file "$BB:/bin/busybox" 2>/dev/null
