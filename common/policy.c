@@ -26,4 +26,7 @@ const struct policy_link policy_early_links[] = {
 const char policy_early_modules[] = "net/ virtio/ block/ ata/ scsi/ nvme/ mmc/ md/ hv/ usb/ hw_random/ "
 				   "virtio_console fs/";
 
+const char *const policy_link_phy_first[] = { "e1000", NULL };
+const char *const policy_jitter_modules[] = { "sha3_generic", "jitterentropy_rng", "algif_rng", NULL };
+
 const char *const policy_root_fstypes[] = { "ext4", "ext2", "xfs", "btrfs", "vfat", NULL };

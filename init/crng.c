@@ -6,7 +6,7 @@
  * nobody else uses and the payload finds the CRNG seeded, or nearer to it.  Once per boot; never
  * when the CRNG is seeded already or the machine has no fork (the tests' fake).
  * Before it waits, the helper seeds the CRNG itself where the image has the kernel's CPU-jitter
- * entropy source (POLICY_JITTER_MODULES, which the packer adds beside dynamically linked
+ * entropy source (policy_jitter_modules, which the packer adds beside dynamically linked
  * programs) and no hardware RNG is there to do it: 256 bits read from jitterentropy_rng and
  * credited, as rngd's jitter source and jitterentropy-rngd do, in about 0.15 s under TCG
  * against a second or more of the kernel's own timer jitter. */
@@ -52,8 +52,8 @@ void crng_wait(void)
 
 int crng_jitter(struct boot *b)
 {
-	char list[] = POLICY_JITTER_MODULES, *name, *save = NULL, path[MACHINE_PATH], buf[POLICY_JITTER_BYTES];
-	int r;
+	char path[MACHINE_PATH], buf[POLICY_JITTER_BYTES];
+	int r, i;
 
 	/* a hardware RNG (virtio-rng) seeds the CRNG as soon as its driver is in */
 	r = read_file(machine_path(b->m, "/sys/class/misc/hw_random/rng_current", path), buf, sizeof(buf));
@@ -62,12 +62,10 @@ int crng_jitter(struct boot *b)
 	if (!b->m->jitter || !b->load_module)
 		return -ENOSYS;
 	/* each one where the kernel lacks it: an image without them fails at the read, below */
-	for (name = strtok_r(list, " ", &save); name; name = strtok_r(NULL, " ", &save))
-		b->load_module(b, name);
+	for (i = 0; policy_jitter_modules[i]; i++)
+		b->load_module(b, policy_jitter_modules[i]);
 	if ((r = b->m->jitter(buf, sizeof(buf))) == 0 && (r = b->m->credit(buf, sizeof(buf))) == 0)
 		timeline_mark("crng seeded", POLICY_JITTER_RNG);
-	else
-		dbg("the CRNG's jitter source: %s", strerror(-r));
 	explicit_bzero(buf, sizeof(buf));
 	return r;
 }

@@ -76,12 +76,12 @@ bool nc_link_negotiating(const struct nl_ops *ops, const char *name)
 {
 	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
 	struct ethtool_cmd ec = { .cmd = ETHTOOL_GSET };
-	char list[] = POLICY_LINK_PHY_FIRST, *w, *save = NULL;
 	bool listed = false;
+	int i;
 
 	if (!ops || !ops->ethtool || ops->ethtool(name, &di) < 0)
 		return false;
-	for (w = strtok_r(list, " ", &save); w && !listed; w = strtok_r(NULL, " ", &save))
-		listed = !strncmp(w, di.driver, sizeof(di.driver));
+	for (i = 0; policy_link_phy_first[i] && !listed; i++)
+		listed = !strncmp(policy_link_phy_first[i], di.driver, sizeof(di.driver));
 	return listed && ops->ethtool(name, &ec) == 0 && ((uint32_t)ec.speed_hi << 16 | ec.speed) == (uint32_t)SPEED_UNKNOWN;
 }

@@ -130,7 +130,6 @@ static int link_up(struct run *r, const struct nl_link *l, unsigned mtu)
 
 		while (nc_now_ms() - t0 < POLICY_LINK_PHY_WAIT_MS && nc_link_negotiating(r->s.ops, l->name))
 			nanosleep(&tick, NULL);
-		SAY(r, LOG_DEBUG, "%s: set up after %ld ms of its PHY's autonegotiation", l->name, nc_now_ms() - t0);
 		mark(r, 0, "link up", l->name, NULL, 0);
 	}
 	if (mtu && (e = nl_link_set_mtu(&r->s, l->index, mtu)) < 0)

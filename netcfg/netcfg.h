@@ -98,7 +98,7 @@ int netcfg_write_resolv(const char *root, const struct nc_ip *ns, int nns, const
 void nc_v6_linklocal(struct nc_ip *ll, const unsigned char mac[6]);
 int nc_v6_linklocal_early(struct nl_sock *s, const struct nl_link *l);
 /* Whether a link that is down is still negotiating where setting it up now would delay its
- * carrier (POLICY_LINK_PHY_FIRST's drivers, no speed reported yet): it waits for the PHY. */
+ * carrier (policy_link_phy_first's drivers, no speed reported yet): it waits for the PHY. */
 bool nc_link_negotiating(const struct nl_ops *ops, const char *name);
 
 /* The netcfg tool's entry (argv[0] == "netcfg"). */

@@ -387,18 +387,17 @@ static int keep_rng(struct mod_db *db)
 	return v >= 0 && db->mods[v].keep && m >= 0 ? mod_keep(db, m) : 0;
 }
 
-/* The kernel's CPU-jitter entropy source (POLICY_JITTER_MODULES, with their dependencies), for
+/* The kernel's CPU-jitter entropy source (policy_jitter_modules, with their dependencies), for
  * an image with a dynamically linked program: its libraries (OpenSSL, glibc's arc4random) wait
  * for the CRNG, which nothing seeds on a machine without a hardware RNG (QEMU's defaults), and
  * the init seeds it from this source when no hardware RNG is there.  A static payload's image
  * (the minimal appliance) does not pay its 31 KB.  Each one the tree has. */
 static int keep_jitter(struct mod_db *db)
 {
-	char list[] = POLICY_JITTER_MODULES, *name, *save = NULL;
-	int r = 0, m;
+	int r = 0, i, m;
 
-	for (name = strtok_r(list, " ", &save); name && r >= 0; name = strtok_r(NULL, " ", &save))
-		if ((m = mod_db_find(db, name)) >= 0)
+	for (i = 0; policy_jitter_modules[i] && r >= 0; i++)
+		if ((m = mod_db_find(db, policy_jitter_modules[i])) >= 0)
 			r = mod_keep(db, m);
 	return r;
 }
