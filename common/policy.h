@@ -100,5 +100,8 @@ extern const char *const policy_link_phy_first[]; /* NULL-terminated: e1000 */
 extern const char *const policy_jitter_modules[]; /* NULL-terminated */
 #define POLICY_JITTER_RNG     "jitterentropy_rng"
 #define POLICY_JITTER_BYTES   32 /* 256 bits: what seeds the CRNG (the kernel's CRNG_INIT_BITS) */
+/* its priority: a payload blocked in getrandom() spins in the kernel's own jitter loop at nice
+ * 0, and the helper beside it at nice 10 took 0.86 s instead of 0.15 s under TCG */
+#define POLICY_JITTER_NICE    (-10)
 
 #endif

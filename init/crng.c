@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@ int crng_jitter(struct boot *b)
 		return -EEXIST;
 	if (!b->m->jitter || !b->load_module)
 		return -ENOSYS;
+	setpriority(PRIO_PROCESS, 0, POLICY_JITTER_NICE);
 	/* each one where the kernel lacks it: an image without them fails at the read, below */
 	for (i = 0; policy_jitter_modules[i]; i++)
 		b->load_module(b, policy_jitter_modules[i]);
