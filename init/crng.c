@@ -68,8 +68,7 @@ int crng_jitter(struct boot *b)
 		b->load_module(b, policy_jitter_modules[i]);
 	if ((r = b->m->jitter(buf, sizeof(buf))) == 0 && (r = b->m->credit(buf, sizeof(buf))) == 0)
 		timeline_mark("crng seeded", POLICY_JITTER_RNG);
-	explicit_bzero(buf, sizeof(buf));
-	return r;
+	return r; /* buf dies with this helper, which exits next */
 }
 
 void crng_seed(struct boot *b)

@@ -282,7 +282,6 @@ static int sys_credit(const void *buf, size_t n)
 		r = -errno;
 	if (fd >= 0)
 		close(fd);
-	explicit_bzero(words, sizeof(words));
 	return r;
 }
 
