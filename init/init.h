@@ -64,6 +64,8 @@ void boot_run(struct boot *b, const struct machine *m, char **argv);
 /* Helpers the steps share. */
 int boot_fail(struct boot *b, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void hotplug_events(struct boot *b);
+/* The boot waits for the network: carrier (rd.neednet, or it alone) or a DHCP lease. */
+int network_waits(const struct config *c);
 /* The drivers coldplug left for after the payload's start (b->late_modules): how many loaded.
  * modules_release: the module step's context, kept for them, closed (once a helper has it). */
 int modules_late(struct boot *b);

@@ -38,7 +38,7 @@ static void loaded(void *arg, const char *name, const char *path)
 	(void)arg;
 	timeline_mark("module", name);
 	if (mod_path_in(POLICY_NIC_MODULES, path) && (mb->cfg.neednet || mb->cfg.nip))
-		netcfg_links_up(mb->m->netlink, timeline_mark_ago);
+		netcfg_links_up(mb->m->netlink, timeline_mark_ago, network_waits(&mb->cfg));
 }
 
 static void pass_done(void *arg, int pass, int found, int from_sysfs)

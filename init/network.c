@@ -24,15 +24,14 @@ static void renewals(const struct netcfg_result *res, const struct netcfg_say *s
 	}
 }
 
-/* The boot waits for the network: carrier (rd.neednet) or a lease. */
-static int waits(const struct config *c, const char *const *ips, int n)
+int network_waits(const struct config *c)
 {
 	struct ipspec sp;
 	char e[8];
 	int i;
 
-	for (i = 0; i < n && !c->neednet; i++)
-		if (ipspec_parse(ips[i], &sp, e, sizeof(e)) == 0 && sp.proto == IP_DHCP)
+	for (i = 0; i < c->nip && !c->neednet; i++)
+		if (ipspec_parse(c->ip[i], &sp, e, sizeof(e)) == 0 && sp.proto == IP_DHCP)
 			return 1;
 	return c->neednet;
 }
@@ -61,7 +60,7 @@ int step_network(struct boot *b)
 		ips[i] = c->ip[i];
 	if (!n)
 		ips[n++] = "dhcp"; /* rd.neednet=1 without ip=: dracut's default */
-	if (waits(c, ips, n))
+	if (network_waits(c))
 		crng_seed(b); /* the wait is idle time: the CRNG is seeded in it */
 	r = netcfg_run(&o, ips, n, &res);
 	renewals(&res, &o.say);

@@ -118,13 +118,14 @@ static void mark(const struct run *r, long ago_ms, const char *stage, const char
 }
 
 /* Up; on a link that was down, the IPv6 link-local address follows at once, before carrier
- * (linkup.c says why); a link still negotiating (nc_link_negotiating) is set up once it has
- * its link. */
-static int link_up(struct run *r, const struct nl_link *l, unsigned mtu)
+ * (linkup.c says why).  settle: the boot waits for this link's carrier (DHCP, rd.neednet), so
+ * one still negotiating (nc_link_negotiating) is set up once it has its link; a static address
+ * is not held up for it. */
+static int link_up(struct run *r, const struct nl_link *l, unsigned mtu, bool settle)
 {
 	int e;
 
-	if (!(l->flags & IFF_UP) && nc_link_negotiating(r->s.ops, l->name)) {
+	if (settle && !(l->flags & IFF_UP) && nc_link_negotiating(r->s.ops, l->name)) {
 		long t0 = nc_now_ms();
 		struct timespec tick = { 0, 10 * 1000000L };
 
@@ -403,14 +404,15 @@ static int links_up(struct run *r, struct ipspec *specs, int *ok, int n)
 			r->res->failed++;
 			continue;
 		}
-		if (link_up(r, link_by_name(r, specs[i].dev), specs[i].mtu) < 0)
+		if (link_up(r, link_by_name(r, specs[i].dev), specs[i].mtu,
+			    r->o->wait_carrier || specs[i].proto != IP_STATIC) < 0)
 			ok[i] = 0, r->res->failed++;
 	}
 	m = any_auto ? candidates(r, idx) : 0;
 	for (j = 0; j < m; j++)
 		for (i = 0; i < r->nlinks; i++)
 			if (r->links[i].index == idx[j] && !(r->links[i].flags & IFF_UP))
-				link_up(r, &r->links[i], 0);
+				link_up(r, &r->links[i], 0, r->o->wait_carrier || auto_dhcp);
 	return 0;
 }
 
@@ -515,7 +517,7 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
 	}
 	for (i = 0; i < r.nlinks; i++)
 		if ((r.links[i].flags & IFF_LOOPBACK) && !(r.links[i].flags & IFF_UP))
-			link_up(&r, &r.links[i], 0);
+			link_up(&r, &r.links[i], 0, false);
 	links_up(&r, specs, ok, n);
 	for (i = 0; i < n; i++)
 		if (ok[i] && specs[i].proto != IP_OFF && configure(&r, &specs[i]) < 0)
@@ -546,7 +548,8 @@ int netcfg_lo_up(const struct nl_ops *nl)
 	return e;
 }
 
-int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail))
+int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail),
+		    bool settle)
 {
 	static struct nl_link links[NL_LINK_MAX]; /* off PID 1's stack */
 	struct nl_sock s;
@@ -557,7 +560,7 @@ int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const cha
 	n = nl_link_list(&s, links, NL_LINK_MAX);
 	for (i = 0; i < n; i++) {
 		if (links[i].type != ARPHRD_ETHER || (links[i].flags & (IFF_UP | IFF_LOOPBACK)) ||
-		    nc_link_negotiating(s.ops, links[i].name) || nl_link_up(&s, links[i].index) < 0)
+		    (settle && nc_link_negotiating(s.ops, links[i].name)) || nl_link_up(&s, links[i].index) < 0)
 			continue;
 		nc_v6_linklocal_early(&s, &links[i]);
 		mark(0, "link up", links[i].name);

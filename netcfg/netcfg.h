@@ -71,10 +71,12 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
  * 0 or -errno. */
 int netcfg_lo_up(const struct nl_ops *nl);
 /* Every Ethernet link that is down set up (with its early IPv6 link-local address, linkup.c;
- * not one still negotiating, nc_link_negotiating: netcfg_run sets that one up once it has its link),
+ * with settle, when the boot will wait for carrier, not one still negotiating,
+ * nc_link_negotiating: netcfg_run sets that one up once it has its link),
  * mark(0, "link up", name) for each: the init calls it as a NIC's driver loads, so carrier and
  * the NIC's receive hold overlap the rest of the boot.  How many, or -errno. */
-int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail));
+int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail),
+		    bool settle);
 
 /* Keep a DHCP lease alive: fork a small process that renews it at T1 (RFC 2131 4.4.5) and, if it
  * is lost, asks again; it says what happens through say.  Returns its pid, 0 when the lease needs
