@@ -995,6 +995,20 @@ static void modules_load_and_blacklist(void)
 
 /* The critical path: before the payload only the drivers a boot step waits for (the NIC's);
  * the power button's (button, and evdev for its input device) once it has started, once. */
+/* A fresh machine's module tree: files[i] = { path under /lib/modules/RELEASE, content }. */
+static void put_modules(const char *const files[][2], unsigned n)
+{
+	struct utsname u;
+	char dir[256];
+	unsigned i;
+
+	uname(&u);
+	for (i = 0; i < n; i++) {
+		snprintf(dir, sizeof(dir), "/lib/modules/%s/%s", u.release, files[i][0]);
+		PUT(dir, files[i][1]);
+	}
+}
+
 /* The CRNG's jitter source: its modules in POLICY_JITTER_MODULES order, then 32 bytes read and
  * credited; nothing where a hardware RNG is there; its failure said, nothing credited. */
 static void crng_from_jitter(void)
@@ -1007,14 +1021,10 @@ static void crng_from_jitter(void)
 	};
 	struct utsname u;
 	char dir[256];
-	unsigned i;
 
 	fresh();
 	uname(&u);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(dir, sizeof(dir), "/lib/modules/%s/%s", u.release, files[i][0]);
-		PUT(dir, files[i][1]);
-	}
+	put_modules(files, sizeof(files) / sizeof(files[0]));
 	PUT("/proc/cmdline", "console=ttyS0");
 	CHECK_INT(step_config(&b), 0);
 	CHECK_INT(step_modules(&b), 0);
@@ -1046,14 +1056,10 @@ static void modules_critical_then_late(void)
 	};
 	struct utsname u;
 	char dir[256];
-	unsigned i;
 
 	fresh();
 	uname(&u);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(dir, sizeof(dir), "/lib/modules/%s/%s", u.release, files[i][0]);
-		PUT(dir, files[i][1]);
-	}
+	put_modules(files, sizeof(files) / sizeof(files[0]));
 	PUT("/sys/bus/pci/devices/0000:00:03.0/modalias", "pci:v00008086d0000100Esv00001AF4sd00001100bc02sc00i00\n");
 	PUT("/sys/bus/acpi/devices/LNXPWRBN:00/modalias", "acpi:LNXPWRBN:\n");
 	PUT("/sys/class/input/input0/modalias", "input:b0019v0000p0001e0000-e0,1,k74,ramlsfw\n");
