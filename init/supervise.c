@@ -430,10 +430,13 @@ static void late_start(struct boot *b)
 			fcntl(p[1], F_SETFL, 0);
 			sigemptyset(&none);
 			sigprocmask(SIG_SETMASK, &none, NULL);
-			timeline_to(p[1]);
-			if (seed && crng_jitter(b) == 0)
-				seed = 0; /* the payload may wait for the CRNG: before the late drivers */
 			setpriority(PRIO_PROCESS, 0, POLICY_LATE_NICE);
+			timeline_to(p[1]);
+			/* the payload may wait for the CRNG: its seeding first (at POLICY_JITTER_NICE) */
+			if (seed && crng_jitter(b) == 0) {
+				seed = 0;
+				setpriority(PRIO_PROCESS, 0, POLICY_LATE_NICE);
+			}
 			modules_late(b);
 			if (seed) {
 				close(p[1]); /* its end for the init: the power buttons are watched now */
