@@ -86,16 +86,17 @@ extern const char policy_early_modules[];
 /* NIC drivers that look at the link only on their own 2 s timer once it is set up (a link-change
  * interrupt does not hurry it: e1000's watchdog), so a link set up during autonegotiation gets
  * its carrier 2 s later (QEMU's e1000 negotiates for 500 ms after the driver's reset at probe).
- * Such a link (policy_link_phy_first) is set up once the driver reports a speed (the PHY has the link), at most
- * POLICY_LINK_PHY_WAIT_MS after the network step asks; then its carrier comes at once. */
+ * Such a link (policy_link_phy_first) is set up once the driver reports a speed (the PHY has
+ * the link), at most POLICY_LINK_PHY_WAIT_MS after the network step asks; then its carrier
+ * comes at once. */
 extern const char *const policy_link_phy_first[]; /* NULL-terminated: e1000 */
 #define POLICY_LINK_PHY_WAIT_MS 1000
 
 /* The kernel's CPU-jitter entropy source (crypto/jitterentropy_rng, SP 800-90B), for a machine
  * with no hardware RNG (QEMU's defaults): the packer adds its modules to an image with a
  * dynamically linked program (their libraries, OpenSSL's and glibc's arc4random, wait for the
- * CRNG) unless --no-rng, and the init's CRNG helper loads them (policy_jitter_modules) in order (6.1's
- * jitterentropy_rng asks for sha3-256, which its modinfo does not name), reads
+ * CRNG) unless --no-rng, and the init's CRNG helper loads them (policy_jitter_modules) in
+ * order (6.1's jitterentropy_rng asks for sha3-256, which its modinfo does not name), reads
  * POLICY_JITTER_BYTES from it through AF_ALG's "rng" type and credits them to the CRNG. */
 extern const char *const policy_jitter_modules[]; /* NULL-terminated */
 #define POLICY_JITTER_RNG     "jitterentropy_rng"

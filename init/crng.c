@@ -58,9 +58,9 @@ int crng_jitter(struct boot *b)
 
 	/* a hardware RNG (virtio-rng) seeds the CRNG as soon as its driver is in */
 	r = read_file(machine_path(b->m, "/sys/class/misc/hw_random/rng_current", path), buf, sizeof(buf));
-	if (r == 0 && strncmp(buf, "none", 4))
+	if ((r == 0 && strncmp(buf, "none", 4)) || r == -EFBIG)
 		return -EEXIST;
-	if (!b->m->jitter || !b->load_module)
+	if (!b->m->jitter || !b->m->credit || !b->load_module)
 		return -ENOSYS;
 	setpriority(PRIO_PROCESS, 0, POLICY_JITTER_NICE);
 	/* each one where the kernel lacks it: an image without them fails at the read, below */
