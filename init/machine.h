@@ -70,6 +70,7 @@ struct machine {
 	int (*chdir)(const char *path);
 	int (*chroot)(const char *path);
 	int (*execv)(const char *path, char *const argv[]);
+	int (*fexecve)(int fd, char *const argv[]); /* the same, of an open file (the running init's) */
 	int (*sethostname)(const char *name, size_t len);
 	int (*port_out)(unsigned port, unsigned value); /* outl after ioperm: QEMU's isa-debug-exit */
 	const struct mod_ops *modules;           /* finit_module, init_module, uevents */

@@ -56,6 +56,18 @@ static int on_initramfs(const struct machine *m)
 	       (sf.f_type == RAMFS_MAGIC || sf.f_type == TMPFS_MAGIC);
 }
 
+/* mount(2), again after loading the filesystem's module where the kernel does not know it yet */
+static int mount_fs(struct boot *b, const char *src, const char *dst, const char *type, unsigned long flags,
+		    const char *data)
+{
+	const struct machine *m = b->m;
+
+	if (m->mount(src, dst, type, flags, data) == 0 ||
+	    (errno == ENODEV && b->load_module && b->load_module(b, type) == 0 && m->mount(src, dst, type, flags, data) == 0))
+		return 0;
+	return -errno;
+}
+
 static int mount_root(struct boot *b, const char *dev, const char *newroot)
 {
 	const struct machine *m = b->m;
@@ -65,14 +77,8 @@ static int mount_root(struct boot *b, const char *dev, const char *newroot)
 	const char *const *t;
 
 	mkdir(newroot, 0755);
-	if (type) {
-		if (m->mount(dev, newroot, type, flags, data) == 0)
-			return 0;
-		if (errno == ENODEV && b->load_module && b->load_module(b, type) == 0 &&
-		    m->mount(dev, newroot, type, flags, data) == 0)
-			return 0;
-		return -errno;
-	}
+	if (type)
+		return mount_fs(b, dev, newroot, type, flags, data);
 	for (t = policy_root_fstypes; *t; t++)
 		if (m->mount(dev, newroot, *t, flags, data) == 0)
 			return 0;
@@ -82,7 +88,7 @@ static int mount_root(struct boot *b, const char *dev, const char *newroot)
 /* minboot.root-overlay: the read-only root at /.root-ro, a tmpfs at /.root-rw, their overlay
  * (upper and work directories in the tmpfs) as the new root, the two moved under it (onto the
  * root's own /.root-ro and /.root-rw, which minboot-pack's erofs and squashfs images have).  The
- * overlay module is the image's (the packer's modules-load=overlay). */
+ * overlay module is the image's, loaded when the kernel does not know the filesystem yet. */
 static int overlay_root(struct boot *b, const char *dev, const char *newroot)
 {
 	const struct machine *m = b->m;
@@ -99,8 +105,10 @@ static int overlay_root(struct boot *b, const char *dev, const char *newroot)
 	}
 	rw[n] = '\0';
 	mkdir(newroot, 0755);
-	if (m->mount("overlay", newroot, "overlay", 0, "lowerdir=/.root-ro,upperdir=/.root-rw/u,workdir=/.root-rw/w") < 0)
-		return -errno;
+	/* its module on demand, as the root's filesystem's: loaded here, after coldplug, it does not
+	 * hold up the first drivers (a NIC's lease is timed from its probe) */
+	if ((r = mount_fs(b, "overlay", newroot, "overlay", 0, "lowerdir=/.root-ro,upperdir=/.root-rw/u,workdir=/.root-rw/w")) < 0)
+		return r;
 	m->mount(ro, machine_path(m, POLICY_NEWROOT "/.root-ro", t), "", MS_MOVE, NULL);
 	m->mount(rw, machine_path(m, POLICY_NEWROOT "/.root-rw", t), "", MS_MOVE, NULL);
 	return 0;
@@ -128,12 +136,37 @@ static void leave_initramfs(const struct machine *m)
 		delete_tree(fd, rst.st_dev, 1);
 }
 
+/* The root's /init is this very program (minboot-pack writes the same init to the disk and to
+ * its small initramfs): the init goes on from the initramfs's copy, which is in RAM (as is the
+ * code a TCG vCPU translated from it), instead of reading and translating the disk's.  An open
+ * file of the running init, or -1: run the root's own. */
+static int same_init(const struct machine *m, const char *root_init)
+{
+	static char x[4096], y[4096]; /* off PID 1's stack */
+	char p[MACHINE_PATH];
+	ssize_t n = -1;
+	int a = open(machine_path(m, "/proc/self/exe", p), O_RDONLY | O_CLOEXEC);
+	int d = open(root_init, O_RDONLY | O_CLOEXEC);
+
+	if (a >= 0 && d >= 0)
+		while ((n = read(a, x, sizeof(x))) > 0 && read(d, y, sizeof(y)) == n && !memcmp(x, y, (size_t)n))
+			;
+	if (n == 0 && read(d, y, 1) != 0) /* the root's is longer */
+		n = -1;
+	close(d);
+	if (n != 0) {
+		close(a);
+		a = -1;
+	}
+	return a;
+}
+
 int step_switch_root(struct boot *b)
 {
 	const struct machine *m = b->m;
 	char newroot[MACHINE_PATH], path[MACHINE_PATH];
 	struct device dev;
-	int r;
+	int r, self;
 
 	if (!b->cfg.root[0] || !on_initramfs(m))
 		return 0; /* no root=, or already on it (this is the init on the real root) */
@@ -147,11 +180,22 @@ int step_switch_root(struct boot *b)
 		m->umount2(newroot, 0);
 		return boot_fail(b, -ENOEXEC, "root=%s has no /init: it is not a minboot root", b->cfg.root);
 	}
+	self = m->fexecve ? same_init(m, path) : -1;
 	timeline_mark("switch-root", dev.name);
 	leave_initramfs(m);
 	if (m->chdir(newroot) < 0 || m->mount(newroot, machine_path(m, "/", path), "", MS_MOVE, NULL) < 0 ||
-	    m->chroot(".") < 0 || m->chdir("/") < 0)
-		return boot_fail(b, -errno, "unable to switch to the new root: %s", strerror(errno));
+	    m->chroot(".") < 0 || m->chdir("/") < 0) {
+		r = -errno;
+		if (self >= 0)
+			close(self);
+		return boot_fail(b, r, "unable to switch to the new root: %s", strerror(-r));
+	}
+	if (self >= 0) {
+		r = m->fexecve(self, b->argv);
+		close(self);
+		if (r == 0)
+			return 1;
+	}
 	if (m->execv("/init", b->argv) == 0)
 		return 1;
 	return boot_fail(b, -errno, "unable to run /init on the new root: %s", strerror(errno));

@@ -58,6 +58,13 @@ static pid_t sys_reap(int *status)
 	return waitpid(-1, status, WNOHANG);
 }
 
+static int sys_fexecve(int fd, char *const argv[])
+{
+	extern char **environ;
+
+	return (int)syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+}
+
 static int sys_port_out(unsigned port, unsigned value)
 {
 	if (ioperm(port, 4, 1) < 0)
@@ -302,6 +309,7 @@ const struct machine machine_sys = {
 	.chdir = chdir,
 	.chroot = chroot,
 	.execv = execv,
+	.fexecve = sys_fexecve,
 	.sethostname = sys_sethostname,
 	.port_out = sys_port_out,
 	.modules = &mod_sys_ops,

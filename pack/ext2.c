@@ -59,7 +59,7 @@ int root_initrd_plan(const struct plan *p, struct plan *s, const char *uuid, con
 	}
 	n = snprintf(conf, sizeof(conf), "# the initramfs of a root disk appliance: mount the disk, run its /init\n"
 		     "root=UUID=%s\nrootfstype=%s\n%s", uuid, fstype,
-		     strcmp(fstype, "ext4") ? "minboot.root-overlay=1\nmodules-load=overlay\n" : "");
+		     strcmp(fstype, "ext4") ? "minboot.root-overlay=1\n" : "");
 	if (!r)
 		r = plan_add_data(s, "/etc/minboot.conf", conf, n, 0644, "settings");
 	return r ? r : plan_finish(s);

@@ -87,62 +87,85 @@ static int add_module(struct plan *p, struct mod_db *db, int m, const char *kver
 	return r;
 }
 
-/* modules.builtin.modinfo with its alias records only: the init and modload read nothing else
- * from it (an alias served by a builtin driver needs no module), and the descriptions, licences
- * and parameter texts are 95% of the file (45 KB of Debian 6.1's, against 2 KB of aliases). */
+/* modules.builtin.modinfo with its alias records only, sorted: the init and modload read nothing
+ * else from it (an alias served by a builtin driver needs no module: which one serves it does not
+ * matter), and the descriptions, licences and parameter texts are 95% of the file (45 KB of
+ * Debian 6.1's, against 2 KB of aliases). */
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int add_builtin_aliases(struct plan *p, const char *dst, const char *src)
 {
-	char *text, *out, *rec, *dot;
-	size_t len, n = 0;
+	char *text, *out, *rec, *dot, **recs;
+	size_t len, n = 0, k = 0, i;
 	int r = file_read_all(src, &text, &len, 64 << 20);
 
 	if (r < 0)
 		return r;
 	out = malloc(len + 1);
-	if (!out) {
+	recs = calloc(len / 2 + 1, sizeof(*recs)); /* a record is 2 bytes at least */
+	if (!out || !recs) {
+		free(out);
+		free(recs);
 		free(text);
 		return -ENOMEM;
 	}
 	for (rec = text; rec < text + len; rec += strlen(rec) + 1) {
 		dot = strchr(rec, '.');
-		if (dot && !strncmp(dot + 1, "alias=", 6)) {
-			memcpy(out + n, rec, strlen(rec) + 1);
-			n += strlen(rec) + 1;
-		}
+		if (dot && !strncmp(dot + 1, "alias=", 6))
+			recs[k++] = rec;
+	}
+	qsort(recs, k, sizeof(*recs), by_name);
+	for (i = 0; i < k; i++) {
+		memcpy(out + n, recs[i], strlen(recs[i]) + 1);
+		n += strlen(recs[i]) + 1;
 	}
 	r = plan_add_data(p, dst, out, n, 0644, "--module indexes");
+	free(recs);
 	free(out);
 	free(text);
 	return r;
 }
 
-/* modules.builtin with each line's file name only (kernel/fs/ext4/ext4.ko -> ext4.ko): the init
- * and modload read the module's name from it, which is the file's name; Debian 6.1's list is
- * then 430 bytes smaller compressed. */
+/* modules.builtin with each line's module name only, sorted (kernel/fs/ext4/ext4.ko -> ext4): the
+ * init and modload read the module's name from it, which is the file's name up to its first dot
+ * (mod_name_from_path); Debian 6.1's list is then 515 bytes smaller compressed. */
 static int add_builtin_names(struct plan *p, const char *dst, const char *src)
 {
-	char *text, *out, *line, *end, *b;
-	size_t len, n = 0;
+	char *text, *out, *line, *end, *b, **names;
+	size_t len, n = 0, k = 0, i;
 	int r = file_read_all(src, &text, &len, 64 << 20);
 
 	if (r < 0)
 		return r;
-	if (!(out = malloc(len + 1))) {
+	out = malloc(len + 1);
+	names = calloc(len / 2 + 1, sizeof(*names)); /* a line is 2 bytes at least */
+	if (!out || !names) {
+		free(out);
+		free(names);
 		free(text);
 		return -ENOMEM;
 	}
 	for (line = text; line < text + len; line = end + 1) {
 		if (!(end = memchr(line, '\n', text + len - line)))
 			end = text + len;
+		*end = '\0';
 		for (b = end; b > line && b[-1] != '/'; b--)
 			;
-		if (b < end) {
-			memcpy(out + n, b, end - b);
-			n += end - b;
-			out[n++] = '\n';
-		}
+		b[strcspn(b, ".")] = '\0';
+		if (*b)
+			names[k++] = b;
+	}
+	qsort(names, k, sizeof(*names), by_name);
+	for (i = 0; i < k; i++) {
+		memcpy(out + n, names[i], strlen(names[i]));
+		n += strlen(names[i]);
+		out[n++] = '\n';
 	}
 	r = plan_add_data(p, dst, out, n, 0644, "--module indexes");
+	free(names);
 	free(out);
 	free(text);
 	return r;

@@ -22,9 +22,10 @@ for fs in erofs squashfs; do
 		"[ -s '$T/a.$fs' ] && [ -s '$T/a.$fs.initrd' ]" || sed 's/^/  | /' "$T/$fs.log"
 	uuid=$(sed -n "s/.*$fs root filesystem (UUID \(.*\))/\1/p" "$T/$fs.log")
 	zcat "$T/a.$fs.initrd" 2>/dev/null | cpio -i --quiet --to-stdout etc/minboot.conf > "$T/$fs.conf" 2>/dev/null
-	check "pack-erofs: $fs: the small initramfs mounts UUID $uuid as $fs under an overlay" sh -c \
+	# overlay is loaded when the root is mounted, not by modules-load= before coldplug's first drivers
+	check "pack-erofs: $fs: the small initramfs mounts UUID $uuid as $fs under an overlay (its module on demand)" sh -c \
 		"[ -n '$uuid' ] && grep -qx 'root=UUID=$uuid' '$T/$fs.conf' && grep -qx 'rootfstype=$fs' '$T/$fs.conf' &&
-		 grep -qx 'minboot.root-overlay=1' '$T/$fs.conf' && grep -qx 'modules-load=overlay' '$T/$fs.conf'" ||
+		 grep -qx 'minboot.root-overlay=1' '$T/$fs.conf' && ! grep -q '^modules-load=' '$T/$fs.conf'" ||
 		sed 's/^/  | /' "$T/$fs.conf"
 	zcat "$T/a.$fs.initrd" | cpio -t --quiet > "$T/$fs.small" 2>/dev/null
 	check "pack-erofs: $fs: the small initramfs has the init, the $fs and overlay modules, the mount points, not the payload" sh -c \

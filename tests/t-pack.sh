@@ -131,11 +131,13 @@ if [ -d "$KERNEL_DIR/modules/$KVER" ]; then
 	mp_only() { has "$TMPROOT/mp.list" '^./etc/modprobe.d/mp.conf$' &&
 		hasnt "$TMPROOT/mp.list" 'lib/modprobe.d/\(aliases\|systemd\)\.conf$'; }
 	check "pack: an e1000 image has no host modprobe.d file naming only other modules" mp_only
-	# modules.builtin as file names: every built-in of the tree, no path, and still built-in to modload
+	# modules.builtin as sorted module names: every built-in of the tree, no path, no .ko, and still
+	# built-in to modload; modules.builtin.modinfo's alias records sorted (smaller compressed)
 	b=$TMPROOT/mp/lib/modules/$KVER/modules.builtin
-	first=$(head -n1 "$b" | sed 's/\.ko$//')
-	check "pack: modules.builtin holds every built-in's file name, no path, and modload finds them built in" sh -c \
-		"[ \$(grep -c . '$b') = \$(grep -c . '$KERNEL_DIR/modules/$KVER/modules.builtin') ] && ! grep -q / '$b' &&
+	first=$(head -n1 "$b")
+	check "pack: modules.builtin holds every built-in's name, sorted, no path, and modload finds them built in" sh -c \
+		"[ \$(grep -c . '$b') = \$(grep -c . '$KERNEL_DIR/modules/$KVER/modules.builtin') ] && ! grep -q '/\|\.ko' '$b' &&
+		 LC_ALL=C sort -c '$b' && tr '\\0' '\\n' < '$b.modinfo' | LC_ALL=C sort -c &&
 		 '$BUILD/modload' --show-depends -d '$TMPROOT/mp' -S '$KVER' '$first' | grep -qx 'builtin $(echo "$first" | tr - _)'"
 	# A tree ROOT/lib/modules/KVER brings ROOT/lib/modprobe.d; --modprobe-conf's file of that name masks it.
 	mkdir -p "$TMPROOT/root/lib/modules" "$TMPROOT/root/lib/modprobe.d" "$TMPROOT/mpd" "$TMPROOT/mpm"

@@ -306,6 +306,15 @@ static int f_execv(const char *path, char *const argv[])
 	return 0;
 }
 
+static int f_fexecve(int fd, char *const argv[])
+{
+	char buf[64] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	RECORD("fexecve [%s] %s\n", n > 0 ? buf : "?", argv && argv[0] ? argv[0] : "-");
+	return 0;
+}
+
 static int f_sethostname(const char *name, size_t len)
 {
 	RECORD("sethostname %.*s\n", (int)len, name);
@@ -374,7 +383,7 @@ static const struct mod_ops f_mod_ops = { f_finit, f_init_module, NULL, NULL, NU
 static const struct machine fake = {
 	.root = root, .mount = f_mount, .umount2 = f_umount2, .statfs = f_statfs, .reboot = f_reboot,
 	.sync = f_sync, .spawn = f_spawn, .kill = f_kill, .getpgid = f_getpgid, .reap = f_reap, .chdir = f_chdir,
-	.chroot = f_chroot, .execv = f_execv, .sethostname = f_sethostname, .port_out = f_port_out,
+	.chroot = f_chroot, .execv = f_execv, .fexecve = f_fexecve, .sethostname = f_sethostname, .port_out = f_port_out,
 	.modules = &f_mod_ops, .netlink = &fnl_ops, .now_ms = f_now_ms, .sleep_ms = f_sleep_ms,
 	.wait_signal = f_wait_signal, .console = f_console, .jitter = f_jitter, .credit = f_credit,
 };
@@ -650,6 +659,35 @@ static void switch_root_hands_over(void)
 	CHECK(!exists("/bin/old") && exists("/newroot/init")); /* the initramfs's RAM is given back */
 }
 
+/* The root's /init the same program as the running one: the init goes on from its own copy (in
+ * RAM already); another program of the same size, or none to compare with: the root's. */
+static void switch_root_same_init(void)
+{
+	char *argv[] = { "/init", NULL };
+	static const struct { const char *self, *root, *want; } c[] = {
+		{ "minboot init v1", "minboot init v1", "fexecve [minboot init v1] /init\n" },
+		{ "minboot init v1", "minboot init v2", "execv /init /init\n" },
+		{ "minboot init v1", "minboot init v1 and more", "execv /init /init\n" },
+		{ NULL, "minboot init v1", "execv /init /init\n" },
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		fresh();
+		b.argv = argv;
+		PUT("/proc/cmdline", "root=/dev/vda");
+		CHECK_INT(step_config(&b), 0);
+		PUT("/dev/vda", "");
+		put("/newroot/init", c[i].root, strlen(c[i].root), 0755);
+		if (c[i].self)
+			put("/proc/self/exe", c[i].self, strlen(c[i].self), 0755);
+		calls[0] = '\0';
+		CHECK_INT(step_switch_root(&b), 1);
+		CHECK(has(calls, "chroot .\nchdir /\n"));
+		CHECK_STR(strstr(calls, "chdir /\n") + 8, c[i].want);
+	}
+}
+
 static void switch_root_refusals(void)
 {
 	fresh();
@@ -671,6 +709,18 @@ static void switch_root_refusals(void)
 	fs_type = EXT4_SUPER_MAGIC; /* this is the init on the real root already */
 	CHECK_INT(step_switch_root(&b), 0);
 	CHECK_STR(calls, "");
+}
+
+/* b->load_module for the root's overlay: the kernel knows overlay from here on */
+static int overlay_loads;
+static int load_overlay(struct boot *bb, const char *name)
+{
+	(void)bb;
+	RECORD("load %s\n", name);
+	overlay_loads++;
+	if (enodev_type && !strcmp(name, enodev_type))
+		enodev_type = NULL;
+	return 0;
 }
 
 /* root=UUID= of an erofs disk (the UUID at 48 of its superblock) and of a squashfs one (the
@@ -698,6 +748,37 @@ static void switch_root_overlay(void)
 		  "mount overlay /newroot overlay - lowerdir=/.root-ro,upperdir=/.root-rw/u,workdir=/.root-rw/w\n"
 		  "mount /.root-ro /newroot/.root-ro - move -\n"
 		  "mount /.root-rw /newroot/.root-rw - move -\n"));
+	CHECK(!has(calls, "load "));
+	/* the overlay module on demand: the mount again once it is loaded (no modules-load=overlay,
+	 * which would hold up coldplug's first drivers) */
+	fresh();
+	b.argv = argv;
+	put("/dev/vdb", img, 2048, 0600);
+	PUT("/sys/class/block/vdb/dev", "254:16\n");
+	PUT("/proc/cmdline", "root=UUID=12345678-9abc-def0-0123-456789abcdef rootfstype=erofs minboot.root-overlay=1");
+	CHECK_INT(step_config(&b), 0);
+	put("/newroot/init", "#!", 2, 0755);
+	enodev_type = "overlay";
+	b.load_module = load_overlay;
+	overlay_loads = 0;
+	calls[0] = '\0';
+	CHECK_INT(step_switch_root(&b), 1);
+	CHECK_INT(overlay_loads, 1);
+	CHECK(has(calls, "mount overlay /newroot overlay - lowerdir=/.root-ro,upperdir=/.root-rw/u,workdir=/.root-rw/w\n"
+		  "load overlay\n"
+		  "mount overlay /newroot overlay - lowerdir=/.root-ro,upperdir=/.root-rw/u,workdir=/.root-rw/w\n"
+		  "mount /.root-ro /newroot/.root-ro - move -\n"));
+	/* no module to load: the boot stops with the mount's reason */
+	fresh();
+	b.argv = argv;
+	put("/dev/vdb", img, 2048, 0600);
+	PUT("/sys/class/block/vdb/dev", "254:16\n");
+	PUT("/proc/cmdline", "root=UUID=12345678-9abc-def0-0123-456789abcdef rootfstype=erofs minboot.root-overlay=1");
+	CHECK_INT(step_config(&b), 0);
+	put("/newroot/init", "#!", 2, 0755);
+	enodev_type = "overlay";
+	CHECK_INT(step_switch_root(&b), -ENODEV);
+	enodev_type = NULL;
 	/* squashfs: no UUID of its own; the record with another UUID, then the right one */
 	fresh();
 	b.argv = argv;
@@ -1487,6 +1568,7 @@ int main(void)
 	RUN("init-switch-root", switch_root_hands_over);
 	RUN("init-switch-root", switch_root_refusals);
 	RUN("init-switch-root", switch_root_overlay);
+	RUN("init-switch-root", switch_root_same_init);
 	RUN("init-payload", payload_environment);
 	RUN("init-payload", payload_sockets_and_override);
 	RUN("init-payload", payload_refusals);
