@@ -723,6 +723,19 @@ static int load_overlay(struct boot *bb, const char *name)
 	return 0;
 }
 
+/* A fresh boot whose root= is the erofs disk img (its UUID at 48 of the superblock) under
+ * minboot.root-overlay=1, with an /init on it. */
+static void erofs_root_disk(char **argv, const unsigned char *img)
+{
+	fresh();
+	b.argv = argv;
+	put("/dev/vdb", img, 2048, 0600);
+	PUT("/sys/class/block/vdb/dev", "254:16\n");
+	PUT("/proc/cmdline", "root=UUID=12345678-9abc-def0-0123-456789abcdef rootfstype=erofs minboot.root-overlay=1");
+	CHECK_INT(step_config(&b), 0);
+	put("/newroot/init", "#!", 2, 0755);
+}
+
 /* root=UUID= of an erofs disk (the UUID at 48 of its superblock) and of a squashfs one (the
  * packer's MBID record after bytes_used), under minboot.root-overlay=1. */
 static void switch_root_overlay(void)
@@ -751,13 +764,7 @@ static void switch_root_overlay(void)
 	CHECK(!has(calls, "load "));
 	/* the overlay module on demand: the mount again once it is loaded (no modules-load=overlay,
 	 * which would hold up coldplug's first drivers) */
-	fresh();
-	b.argv = argv;
-	put("/dev/vdb", img, 2048, 0600);
-	PUT("/sys/class/block/vdb/dev", "254:16\n");
-	PUT("/proc/cmdline", "root=UUID=12345678-9abc-def0-0123-456789abcdef rootfstype=erofs minboot.root-overlay=1");
-	CHECK_INT(step_config(&b), 0);
-	put("/newroot/init", "#!", 2, 0755);
+	erofs_root_disk(argv, img);
 	enodev_type = "overlay";
 	b.load_module = load_overlay;
 	overlay_loads = 0;
@@ -769,13 +776,7 @@ static void switch_root_overlay(void)
 		  "mount overlay /newroot overlay - lowerdir=/.root-ro,upperdir=/.root-rw/u,workdir=/.root-rw/w\n"
 		  "mount /.root-ro /newroot/.root-ro - move -\n"));
 	/* no module to load: the boot stops with the mount's reason */
-	fresh();
-	b.argv = argv;
-	put("/dev/vdb", img, 2048, 0600);
-	PUT("/sys/class/block/vdb/dev", "254:16\n");
-	PUT("/proc/cmdline", "root=UUID=12345678-9abc-def0-0123-456789abcdef rootfstype=erofs minboot.root-overlay=1");
-	CHECK_INT(step_config(&b), 0);
-	put("/newroot/init", "#!", 2, 0755);
+	erofs_root_disk(argv, img);
 	enodev_type = "overlay";
 	CHECK_INT(step_switch_root(&b), -ENODEV);
 	enodev_type = NULL;
