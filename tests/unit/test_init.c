@@ -686,6 +686,21 @@ static void switch_root_same_init(void)
 		CHECK(has(calls, "chroot .\nchdir /\n"));
 		CHECK_STR(strstr(calls, "chdir /\n") + 8, c[i].want);
 	}
+	/* the same first 4096 bytes, read chunk for chunk, and a root's /init that goes on after them */
+	static char big[4096 + 8];
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < 2; i++) {
+		fresh();
+		b.argv = argv;
+		PUT("/proc/cmdline", "root=/dev/vda");
+		CHECK_INT(step_config(&b), 0);
+		PUT("/dev/vda", "");
+		put("/newroot/init", big, i ? sizeof(big) : 4096, 0755);
+		put("/proc/self/exe", big, 4096, 0755);
+		calls[0] = '\0';
+		CHECK_INT(step_switch_root(&b), 1);
+		CHECK(has(calls, i ? "execv /init /init\n" : "fexecve [xxxx"));
+	}
 }
 
 static void switch_root_refusals(void)
