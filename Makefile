@@ -24,10 +24,13 @@ WARN       := -Wall -Wextra -Werror
 CFLAGS     ?= -Oz
 LDFLAGS    ?=
 MB_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-	      -fno-pie -I. -I$(ZLIB)/include -I$(NETTLE)/include -isystem $(BUILD)/kinc -MMD -MP -DMINBOOT_PREFIX='"$(PREFIX)"'
-# Size (the init must stay under 160 KiB): -Oz; no PIE (absolute addresses are shorter, constant
-# tables need no relocation); no page padding between or inside segments (noseparate-code, a
-# 64-byte common page size: the file grows with the code, not by 4 KiB steps); no build id.
+	      -flto=auto -ffat-lto-objects -fno-pie -I. -I$(ZLIB)/include -I$(NETTLE)/include -isystem $(BUILD)/kinc \
+	      -MMD -MP -DMINBOOT_PREFIX='"$(PREFIX)"'
+# Size (the init must stay under 160 KiB): -Oz; link-time optimisation for the init alone (every
+# object carries both the LTO code and the plain code the other links take with -fno-lto: 1.2 KB
+# less init); no PIE (absolute addresses are shorter, constant tables need no relocation); no
+# page padding between or inside segments (noseparate-code, a 64-byte common page size: the file
+# grows with the code, not by 4 KiB steps); no build id.
 MB_LDFLAGS := -static -no-pie -Wl,--gc-sections -s -Wl,-z,noseparate-code -Wl,-z,common-page-size=64 \
 	      -Wl,--build-id=none -Wl,-z,norelro
 ALL_CFLAGS  = $(MB_CFLAGS) $(CPPFLAGS) $(CFLAGS)
@@ -82,7 +85,7 @@ $(BUILD)/libminboot.a: $(LIB_OBJS)
 $(BUILD)/minboot-init: $(INIT_OBJS) $(LIBC_SMALL_OBJS) $(BUILD)/libminboot.a $(LIBZ) init/discard.ld libc-small/guard
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)libc-small/guard "$(MUSLCC)" $(LIBC_SMALL_OBJS)
-	$(Q)$(MUSLCC) $(ALL_LDFLAGS) -Wl,-T,init/discard.ld -o $@ $(INIT_OBJS) $(LIBC_SMALL_OBJS) $(BUILD)/libminboot.a $(LIBZ)
+	$(Q)$(MUSLCC) $(ALL_LDFLAGS) $(CFLAGS) -flto=auto -Wl,-T,init/discard.ld -o $@ $(INIT_OBJS) $(LIBC_SMALL_OBJS) $(BUILD)/libminboot.a $(LIBZ)
 
 # The packer is a host program; it is linked statically against the same musl zlib, so it runs
 # anywhere and needs no -dev package.
@@ -90,7 +93,7 @@ $(BUILD)/minboot-init: $(INIT_OBJS) $(LIBC_SMALL_OBJS) $(BUILD)/libminboot.a $(L
 PACK_INIT_OBJS := $(BUILD)/obj/init/fstab.o
 $(BUILD)/minboot-pack: $(PACK_OBJS) $(PACK_INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ) $(LIBNETTLE)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(MUSLCC) $(ALL_LDFLAGS) -o $@ $(PACK_OBJS) $(PACK_INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ) $(LIBNETTLE)
+	$(Q)$(MUSLCC) $(ALL_LDFLAGS) -fno-lto -o $@ $(PACK_OBJS) $(PACK_INIT_OBJS) $(BUILD)/libminboot.a $(LIBZ) $(LIBNETTLE)
 
 $(BUILD)/modload $(BUILD)/netcfg: $(BUILD)/minboot-init
 	$(Q)ln -sf minboot-init $@
@@ -105,7 +108,7 @@ $(BUILD)/libinit.a: $(filter-out %/entry.o,$(INIT_OBJS))
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libinit.a $(BUILD)/libpack.a $(BUILD)/libminboot.a $(LIBZ) $(LIBNETTLE) | $(KINC_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(MUSLCC) $(ALL_CFLAGS) -static -o $@ $< $(BUILD)/libinit.a $(BUILD)/libpack.a $(BUILD)/libminboot.a $(LIBZ) $(LIBNETTLE)
+	$(Q)$(MUSLCC) $(ALL_CFLAGS) -fno-lto -static -o $@ $< $(BUILD)/libinit.a $(BUILD)/libpack.a $(BUILD)/libminboot.a $(LIBZ) $(LIBNETTLE)
 
 # Linked as the init is: libc-small's objects before musl, so the libc names reach them (and no
 # call is folded by the compiler: -fno-builtin).
@@ -113,7 +116,7 @@ $(BUILD)/tests/test_libc_linked: tests/unit/test_libc_linked.c $(LIBC_SMALL_OBJS
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)libc-small/guard "$(MUSLCC)" $(LIBC_SMALL_OBJS)
-	$(Q)$(MUSLCC) $(ALL_CFLAGS) -fno-builtin -static -o $@ $< $(LIBC_SMALL_OBJS)
+	$(Q)$(MUSLCC) $(ALL_CFLAGS) -fno-lto -fno-builtin -static -o $@ $< $(LIBC_SMALL_OBJS)
 
 # Sanitizers and fuzzing: clang with Debian's glibc and zlib1g-dev.  The unit tests run again
 # under ASan+UBSan; every parser has a libFuzzer target in tests/fuzz.

@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 
 #include "common/cmdline.h"
+#include "common/glob.h"
 #include "modload/internal.h"
 
 struct obj {
@@ -320,6 +321,27 @@ out:
 	return r;
 }
 
+/* A CPU-feature driver (cpu: aliases: an x86cpu device table, as crc32c_intel's SSE4.2) none of
+ * whose features this CPU has.  Its init would fail with ENODEV after the whole load: as a soft
+ * dependency (libcrc32c's "pre: crc32c") it is left out, as coldplug never matches it here. */
+static int cpu_lacks(struct mod_ctx *c, int mod)
+{
+	char path[PATH_MAX + 64], *cpu = NULL;
+	const struct mod_alias *a = c->db.aliases.v, *end = a + c->db.aliases.n;
+	int r = 0;
+
+	snprintf(path, sizeof(path), "%s/sys/devices/system/cpu/modalias", c->root);
+	for (; a < end && r >= 0; a++)
+		if (a->mod == mod && !strncmp(a->pattern, "cpu:", 4)) {
+			if (!cpu && mod_read_text(path, &cpu, NULL) < 0)
+				return 0;
+			cpu[strcspn(cpu, "\n")] = '\0';
+			r = glob_match(a->pattern, cpu) ? -1 : 1;
+		}
+	free(cpu);
+	return r > 0;
+}
+
 static int run_list(struct mod_ctx *c, struct probe *p, int top, const char *extra, int flags)
 {
 	int i, r = 0;
@@ -327,6 +349,8 @@ static int run_list(struct mod_ctx *c, struct probe *p, int top, const char *ext
 	for (i = 0; i < p->nl; i++) {
 		const struct obj *o = &p->o[p->list[i]];
 
+		if (!o->required && !(flags & MOD_DRY_RUN) && mod_db_need(&c->db, MOD_IDX_ALIAS) >= 0 && cpu_lacks(c, o->mod))
+			continue;
 		r = step(c, o, p->list[i] == top ? extra : NULL, flags);
 		if (r == -EEXIST && p->list[i] == top && (flags & MOD_FIRST_TIME))
 			break;

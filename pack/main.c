@@ -356,7 +356,7 @@ static int add_conf(struct plan *p, struct pack_opts *o)
 
 	if (!f)
 		return -ENOMEM;
-	fputs("# minboot init settings: same keys as the kernel command line, which overrides them\n", f);
+	fputs("# minboot-init(8); the command line overrides\n", f);
 	if (o->payload)
 		fprintf(f, "minboot.payload=%s\n", o->payload);
 	for (i = 0; i < o->nset; i++)

@@ -870,6 +870,47 @@ static void coldplug_parallel(void)
 	c.forked = c.joined = NULL;
 }
 
+/* A soft dependency that is a CPU-feature driver (cpu: aliases: an x86cpu table) is inserted only
+ * where this CPU has one of its features: libcrc32c's "pre: crc32c" is crc32c_intel (SSE4.2, 0094)
+ * and crc32c_generic, and on a CPU without SSE4.2 crc32c_intel's init fails with ENODEV after the
+ * whole load.  Asked for by name, or with the feature, it is inserted as modprobe inserts it. */
+static void cpu_feature_softdeps(void)
+{
+	static const char *const cpus[] = { "cpu:type:x86,ven0000fam0006mod003A:feature:,0001,0093\n",
+					    "cpu:type:x86,ven0000fam0006mod003A:feature:,0001,0094\n" };
+	char d[600];
+	int i;
+
+	PUT("lib/modules/cpu/modules.dep", "kernel/libcrc32c.ko:\nkernel/crc32c-intel.ko:\nkernel/crc32c_generic.ko:\n");
+	PUT("lib/modules/cpu/modules.alias", "alias cpu:type:x86,ven*fam*mod*:feature:*0094* crc32c_intel\n"
+	    "alias crc32c crc32c_intel\nalias crc32c crc32c_generic\n");
+	PUT("lib/modules/cpu/modules.softdep", "softdep libcrc32c pre: crc32c\n");
+	PUT("lib/modules/cpu/kernel/libcrc32c.ko", "L");
+	PUT("lib/modules/cpu/kernel/crc32c-intel.ko", "I");
+	PUT("lib/modules/cpu/kernel/crc32c_generic.ko", "G");
+	snprintf(d, sizeof(d), "%s/lib/modules/cpu", root);
+	for (i = 0; i < 3; i++) {
+		PUT("sys/devices/system/cpu/modalias", cpus[i == 1]);
+		mod_ctx_close(&c);
+		CHECK_INT(mod_ctx_open(&c, root, d), 0);
+		c.ops = &rec_ops;
+		calls[0] = '\0';
+		CHECK_INT(mod_probe(&c, i < 2 ? "libcrc32c" : "crc32c_intel", NULL, 0), 0);
+		CHECK_INT(c.nfailed, 0);
+		CHECK((strstr(calls, "finit crc32c-intel.ko") != NULL) == (i > 0));
+		CHECK((strstr(calls, "finit crc32c_generic.ko") != NULL) == (i < 2));
+		CHECK((strstr(calls, "finit libcrc32c.ko") != NULL) == (i < 2));
+	}
+	/* the dry run (modload -D, as modprobe --show-depends) still lists it */
+	PUT("sys/devices/system/cpu/modalias", cpus[0]);
+	shown[0] = '\0';
+	c.show = show;
+	CHECK_INT(mod_probe(&c, "libcrc32c", NULL, MOD_DRY_RUN | MOD_IGNORE_LOADED), 0);
+	CHECK(strstr(shown, "crc32c-intel.ko") != NULL);
+	c.show = NULL;
+	PUT("sys/devices/system/cpu/modalias", "cpu:type:x86,ven0000fam0006mod003A:feature:,0001\n");
+}
+
 int main(void)
 {
 	make_tree();
@@ -892,6 +933,7 @@ int main(void)
 	RUN("modload", index_long_lines);
 	RUN("modload", resolve_softdep_chain);
 	RUN("modload", resolve_fanout_bounded);
+	RUN("modload", cpu_feature_softdeps);
 	mod_ctx_close(&c);
 	mod_ctx_close(&uc);
 	free(ushown.p);
