@@ -36,6 +36,7 @@ struct boot {
 	 * fstab use it for filesystem modules).  0 or -errno. */
 	int (*load_module)(struct boot *b, const char *name);
 	int late_modules;        /* modules -> supervision: coldplug left drivers for after the start */
+	int v6_late;             /* modules -> supervision: links set up without their early IPv6 address */
 	int uevent_fd;           /* modules -> supervision: uevents for hotplug, -1 when none */
 	int notify_fd;           /* payload -> supervision: the sd_notify socket, -1 when none */
 	struct payload_proc payload;

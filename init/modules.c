@@ -32,13 +32,19 @@ static void notice(void *arg, const char *name, int e, int required)
 
 static struct boot *mb; /* the boot the modules load for */
 
-/* A NIC's driver is in: its links go up at once when the network is wanted (ip=, rd.neednet). */
+/* A NIC's driver is in: its links go up at once when the network is wanted (ip=, rd.neednet).
+ * Where the boot waits for carrier (DHCP) the early IPv6 link-local address follows at once;
+ * with static addresses nothing waits for it, and it is added after the payload's start
+ * (b->v6_late, supervise.c), before the carrier all the same. */
 static void loaded(void *arg, const char *name, const char *path)
 {
+	int waits = network_waits(&mb->cfg);
+
 	(void)arg;
 	timeline_mark("module", name);
-	if (mod_path_in(POLICY_NIC_MODULES, path) && (mb->cfg.neednet || mb->cfg.nip))
-		netcfg_links_up(mb->m->netlink, timeline_mark_ago, network_waits(&mb->cfg));
+	if (mod_path_in(POLICY_NIC_MODULES, path) && (mb->cfg.neednet || mb->cfg.nip) &&
+	    netcfg_links_up(mb->m->netlink, timeline_mark_ago, waits ? NC_SETTLE | NC_V6 : 0) > 0 && !waits)
+		mb->v6_late = 1;
 }
 
 static void pass_done(void *arg, int pass, int found, int from_sysfs)

@@ -18,6 +18,7 @@
 #include "common/policy.h"
 #include "init/init.h"
 #include "init/service.h"
+#include "netcfg/netcfg.h"
 
 /* How the payload ended, as systemd.service(5)'s table of Restart= counts it. */
 enum end { END_CLEAN, END_CODE, END_SIGNAL, END_TIMEOUT, END_WATCHDOG };
@@ -410,16 +411,24 @@ static void power_watch(struct boot *b)
 
 /* The drivers coldplug left off the critical path (the power button's, ...) load in a helper
  * process beside the starting payload, at POLICY_LATE_NICE for POLICY_LATE_LOW_MS at most, while
- * the loop goes on (signals, the payload's end, hotplug).  Its timeline marks come through a
- * pipe; the pipe's end is the helper's, and then the buttons it made are watched.  Without a
- * helper (no fork on this machine, or it failed) the init loads them itself, first. */
+ * the loop goes on (signals, the payload's end, hotplug); before them it gives the links a
+ * static boot set up their early IPv6 link-local address (b->v6_late).  Its timeline marks come
+ * through a pipe; the pipe's end is the helper's, and then the buttons it made are watched.
+ * Without a helper (no fork on this machine, or it failed) the init does it itself, first. */
+static void late_v6(struct boot *b)
+{
+	if (b->v6_late)
+		netcfg_links_up(b->m->netlink, NULL, NC_V6_ONLY);
+	b->v6_late = 0;
+}
+
 static void late_start(struct boot *b)
 {
 	sigset_t none;
 	int p[2], e, seed;
 	pid_t pid;
 
-	if (!b->late_modules) {
+	if (!b->late_modules && !b->v6_late) {
 		crng_seed(b);
 		return;
 	}
@@ -430,13 +439,13 @@ static void late_start(struct boot *b)
 			fcntl(p[1], F_SETFL, 0);
 			sigemptyset(&none);
 			sigprocmask(SIG_SETMASK, &none, NULL);
-			setpriority(PRIO_PROCESS, 0, POLICY_LATE_NICE);
 			timeline_to(p[1]);
+			late_v6(b); /* at the payload's priority: a busy payload must not push it past carrier */
+			setpriority(PRIO_PROCESS, 0, POLICY_LATE_NICE);
 			/* the payload may wait for the CRNG: its seeding first (at POLICY_JITTER_NICE) */
-			if (seed && crng_jitter(b) == 0) {
+			if (seed && crng_jitter(b) == 0)
 				seed = 0;
-				setpriority(PRIO_PROCESS, 0, POLICY_LATE_NICE);
-			}
+			setpriority(PRIO_PROCESS, 0, POLICY_LATE_NICE);
 			modules_late(b);
 			if (seed) {
 				close(p[1]); /* its end for the init: the power buttons are watched now */
@@ -451,12 +460,13 @@ static void late_start(struct boot *b)
 			sv.late_pid = pid;
 			sv.late_fd = p[0];
 			sv.late_normal_at = uptime_ms(b) + POLICY_LATE_LOW_MS;
-			b->late_modules = 0;
+			b->late_modules = b->v6_late = 0;
 			return;
 		}
 		close(p[0]);
 		warn("unable to start a helper for the late modules: %s; loading them now", strerror(e));
 	}
+	late_v6(b);
 	modules_late(b);
 }
 

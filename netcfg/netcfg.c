@@ -549,7 +549,7 @@ int netcfg_lo_up(const struct nl_ops *nl)
 }
 
 int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail),
-		    bool settle)
+		    int how)
 {
 	static struct nl_link links[NL_LINK_MAX]; /* off PID 1's stack */
 	struct nl_sock s;
@@ -559,10 +559,18 @@ int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const cha
 		return e;
 	n = nl_link_list(&s, links, NL_LINK_MAX);
 	for (i = 0; i < n; i++) {
-		if (links[i].type != ARPHRD_ETHER || (links[i].flags & (IFF_UP | IFF_LOOPBACK)) ||
-		    (settle && nc_link_negotiating(s.ops, links[i].name)) || nl_link_up(&s, links[i].index) < 0)
+		if (links[i].type != ARPHRD_ETHER || (links[i].flags & IFF_LOOPBACK))
 			continue;
-		nc_v6_linklocal_early(&s, &links[i]);
+		if (how & NC_V6_ONLY) {
+			if (links[i].flags & IFF_UP)
+				nc_v6_linklocal_early(&s, &links[i]);
+			continue;
+		}
+		if ((links[i].flags & IFF_UP) || ((how & NC_SETTLE) && nc_link_negotiating(s.ops, links[i].name)) ||
+		    nl_link_up(&s, links[i].index) < 0)
+			continue;
+		if (how & NC_V6)
+			nc_v6_linklocal_early(&s, &links[i]);
 		mark(0, "link up", links[i].name);
 		up++;
 	}

@@ -70,13 +70,18 @@ int netcfg_run(const struct netcfg_opts *o, const char *const *ips, int nip, str
 /* Bring the loopback link up (always useful, even without ip=) through nl (NULL: the kernel's).
  * 0 or -errno. */
 int netcfg_lo_up(const struct nl_ops *nl);
-/* Every Ethernet link that is down set up (with its early IPv6 link-local address, linkup.c;
- * with settle, when the boot will wait for carrier, not one still negotiating,
- * nc_link_negotiating: netcfg_run sets that one up once it has its link),
- * mark(0, "link up", name) for each: the init calls it as a NIC's driver loads, so carrier and
- * the NIC's receive hold overlap the rest of the boot.  How many, or -errno. */
+/* Every Ethernet link that is down set up, mark(0, "link up", name) for each: the init calls it
+ * as a NIC's driver loads, so carrier and the NIC's receive hold overlap the rest of the boot.
+ * NC_SETTLE (the boot will wait for carrier): not one still negotiating (nc_link_negotiating:
+ * netcfg_run sets that one up once it has its link).  NC_V6: with its early IPv6 link-local
+ * address (linkup.c).  NC_V6_ONLY: no link set up, only that address given to every Ethernet
+ * link that is up (a boot with a static address adds it once the payload has started, still
+ * long before e1000's carrier).  How many set up, or -errno. */
+#define NC_SETTLE  1
+#define NC_V6      2
+#define NC_V6_ONLY 4
 int netcfg_links_up(const struct nl_ops *nl, void (*mark)(long ago_ms, const char *stage, const char *detail),
-		    bool settle);
+		    int how);
 
 /* Keep a DHCP lease alive: fork a small process that renews it at T1 (RFC 2131 4.4.5) and, if it
  * is lost, asks again; it says what happens through say.  Returns its pid, 0 when the lease needs

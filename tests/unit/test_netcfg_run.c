@@ -107,9 +107,9 @@ static void link_after_negotiation(void)
 	fnl_reset();
 	fnl_driver = "e1000";
 	fnl_negotiating = 3;
-	CHECK_INT(netcfg_links_up(&fnl_ops, no_mark, true), 0);
+	CHECK_INT(netcfg_links_up(&fnl_ops, no_mark, NC_SETTLE | NC_V6), 0);
 	CHECK_STR(fnl_calls, "getlink dump\ngset fake0 unknown\n");
-	CHECK_INT(netcfg_links_up(&fnl_ops, no_mark, false), 1); /* nothing waits: up at once */
+	CHECK_INT(netcfg_links_up(&fnl_ops, no_mark, NC_V6), 1); /* nothing waits: up at once */
 	CHECK_STR(fnl_calls, "getlink dump\ngset fake0 unknown\ngetlink dump\nnewlink 2 up\n");
 	fnl_reset();
 	fnl_driver = "e1000";
@@ -128,7 +128,7 @@ static void link_after_negotiation(void)
 	CHECK_INT(run(&o, "10.0.2.15:::255.255.255.0::fake0:off", &res, leak, sizeof(leak)), 0);
 	CHECK(!strncmp(fnl_calls, "getlink dump\nnewlink 2 up\n", 26));
 	fnl_calls[0] = '\0';
-	CHECK_INT(netcfg_links_up(&fnl_ops, no_mark, true), 1);
+	CHECK_INT(netcfg_links_up(&fnl_ops, no_mark, NC_SETTLE | NC_V6), 1);
 }
 
 static void reasons_reach_the_caller(void)
